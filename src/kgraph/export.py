@@ -1,0 +1,56 @@
+"""Serialise graphs so that the same triples always give the same bytes."""
+
+from __future__ import annotations
+
+from rdflib import Dataset, Graph
+from rdflib.compare import to_canonical_graph
+
+from kgraph.errors import BadParameter
+from kgraph.namespaces import bind_prefixes
+
+# format name -> (rdflib serializer, media type, file suffix)
+FORMATS: dict[str, tuple[str, str, str]] = {
+    "turtle": ("turtle", "text/turtle", ".ttl"),
+    "nt": ("nt", "application/n-triples", ".nt"),
+    "nquads": ("nquads", "application/n-quads", ".nq"),
+    "trig": ("trig", "application/trig", ".trig"),
+    "jsonld": ("json-ld", "application/ld+json", ".jsonld"),
+    "rdfxml": ("xml", "application/rdf+xml", ".rdf"),
+}
+EXPORT_FORMATS = ("turtle", "nt", "nquads", "trig", "jsonld")
+QUAD_FORMATS = ("nquads", "trig")
+
+
+def canonical(graph: Graph) -> Graph:
+    """A copy with blank nodes relabelled canonically and triples inserted in sorted order."""
+    relabelled = to_canonical_graph(graph) if _has_bnodes(graph) else graph
+    out = Graph()
+    bind_prefixes(out)
+    for triple in sorted(relabelled):
+        out.add(triple)
+    return out
+
+
+def _has_bnodes(graph: Graph) -> bool:
+    return any(t.__class__.__name__ == "BNode" for triple in graph for t in triple)
+
+
+def serialize(graph: Graph, fmt: str = "turtle", graph_name: str | None = None) -> bytes:
+    """Bytes of graph in fmt; quad formats put it in graph_name, or the default graph."""
+    if fmt not in FORMATS:
+        raise BadParameter(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    rdflib_format = FORMATS[fmt][0]
+    ordered = canonical(graph)
+    if fmt in QUAD_FORMATS:
+        ds = Dataset()
+        bind_prefixes(ds)
+        target = ds.graph(graph_name) if graph_name else ds.default_graph
+        for triple in ordered:
+            target.add(triple)
+        data = ds.serialize(format=rdflib_format, encoding="utf-8")
+    else:
+        data = ordered.serialize(format=rdflib_format, encoding="utf-8")
+    if fmt in ("nt", "nquads"):
+        lines = sorted(line for line in data.decode("utf-8").splitlines() if line.strip())
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+    return data

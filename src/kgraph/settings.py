@@ -1,0 +1,56 @@
+"""Settings, each declared once with its default and help text; environment variables override."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _setting(default: object, help: str) -> object:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where kgraph reads its graph from and how it serves it."""
+
+    data_dir: Path = _setting(PROJECT_ROOT / "data", "Folder of the graph's RDF data files.")
+    ontology_dir: Path = _setting(PROJECT_ROOT / "ontology", "Folder of the ontology files.")
+    shapes_dir: Path = _setting(PROJECT_ROOT / "shapes", "Folder of the SHACL shapes files.")
+    seeds_dir: Path = _setting(
+        PROJECT_ROOT.parent / "shared" / "seeds", "Folder of the source articles that quotes cite."
+    )
+    host: str = _setting("127.0.0.1", "Address the endpoint listens on.")
+    port: int = _setting(8710, "Port the endpoint listens on.")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Defaults overridden by KGRAPH_<NAME> environment variables."""
+        environ = os.environ if environ is None else environ
+        changes: dict[str, object] = {}
+        for f in fields(cls):
+            raw = environ.get("KGRAPH_" + f.name.upper())
+            if raw is None:
+                continue
+            default = f.default
+            if isinstance(default, Path):
+                changes[f.name] = Path(raw)
+            elif isinstance(default, bool):
+                changes[f.name] = raw.lower() in {"1", "true", "yes", "on"}
+            elif isinstance(default, int):
+                changes[f.name] = int(raw)
+            elif isinstance(default, float):
+                changes[f.name] = float(raw)
+            else:
+                changes[f.name] = raw
+        return replace(cls(), **changes)
+
+    @staticmethod
+    def describe() -> list[tuple[str, str, str]]:
+        """(environment variable, default, help) for every setting, for docs and --help."""
+        return [
+            ("KGRAPH_" + f.name.upper(), str(f.default), f.metadata["help"]) for f in fields(Settings)
+        ]

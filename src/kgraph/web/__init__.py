@@ -1,0 +1,30 @@
+"""The Flask application: the SPARQL endpoint, linked-data pages and the query page."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from kgraph.settings import Settings
+from kgraph.store import Store, load_store
+from kgraph.web.errors import register_error_handlers
+
+
+def create_app(store: Store | None = None, settings: Settings | None = None) -> Flask:
+    """Build the app around a store; loads the project's graph when none is given."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["KGRAPH_SETTINGS"] = settings
+    app.extensions["kgraph_store"] = store if store is not None else load_store(settings)
+    register_error_handlers(app)
+
+    from kgraph.web import sparql
+
+    app.register_blueprint(sparql.bp)
+    return app
+
+
+def get_store() -> Store:
+    """The store of the app handling this request."""
+    from flask import current_app
+
+    return current_app.extensions["kgraph_store"]

@@ -9,10 +9,11 @@ import click
 
 from kgraph.errors import KgraphError
 from kgraph.settings import Settings
+from kgraph.store import Store
 
 
 class KgraphGroup(click.Group):
-    """Runs commands so that a KgraphError is one line on stderr and its exit code, never a trace."""
+    """Turns a KgraphError into one line on stderr and its exit code, never a trace."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -34,3 +35,104 @@ def settings_from(data: Path | None) -> Settings:
 
     settings = Settings.from_env()
     return replace(settings, data_dir=data) if data else settings
+
+
+def open_store(data: Path | None, extra: tuple[str, ...] = ()) -> tuple[Settings, Store]:
+    """Load the graph once for a command."""
+    from kgraph.store import load_store
+
+    settings = settings_from(data)
+    return settings, load_store(settings, [parse_add(spec) for spec in extra])
+
+
+def parse_add(spec: str) -> tuple[str | None, Path]:
+    """`FILE` or `IRI=FILE` -> (graph name or None, path)."""
+    name, sep, path = spec.rpartition("=")
+    if sep and "://" in name:
+        return name, Path(path)
+    return None, Path(spec)
+
+
+DATA_OPTION = click.option(
+    "--data",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder of RDF data to load instead of the project's data/ (KGRAPH_DATA_DIR).",
+)
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["turtle", "nt", "nquads", "trig", "jsonld"]),
+    default="turtle",
+    show_default=True,
+    help="RDF syntax to write.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="File to write; standard output when absent.",
+)
+@DATA_OPTION
+def export(fmt: str, output: Path | None, data: Path | None) -> None:
+    """Write the whole graph (ontology and data); the same input gives byte-identical output."""
+    from kgraph.export import serialize
+
+    _, store = open_store(data)
+    with store.lock:
+        payload = serialize(store.default_graph, fmt)
+    if output is None:
+        sys.stdout.buffer.write(payload)
+        sys.stdout.buffer.flush()
+    else:
+        try:
+            output.write_bytes(payload)
+        except OSError as exc:
+            raise KgraphError(f"cannot write {output}: {exc.strerror}") from exc
+        click.echo(f"kgraph: wrote {len(payload)} bytes of {fmt} to {output}", err=True)
+
+
+@main.command()
+@click.argument("query")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "tsv", "turtle", "nt", "jsonld"]),
+    default=None,
+    help="Output format: a table on a terminal, JSON otherwise (Turtle for CONSTRUCT/DESCRIBE).",
+)
+@click.option(
+    "--add",
+    "extra",
+    multiple=True,
+    metavar="[IRI=]FILE",
+    help="Also load FILE, into named graph IRI if given.",
+)
+@DATA_OPTION
+def query(query: str, fmt: str | None, extra: tuple[str, ...], data: Path | None) -> None:
+    """Run a SPARQL query, given as text or as a path to a .rq file, on the graph."""
+    from kgraph.queryrun import format_result
+
+    text = read_query_arg(query)
+    _, store = open_store(data, extra)
+    result = store.query(text)
+    fmt = fmt or ("table" if sys.stdout.isatty() else None)
+    sys.stdout.buffer.write(format_result(result, fmt))
+    sys.stdout.buffer.flush()
+
+
+def read_query_arg(arg: str) -> str:
+    """The query text: the argument itself, or the file it names when it ends in .rq/.sparql."""
+    if arg.endswith((".rq", ".sparql")):
+        path = Path(arg)
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise KgraphError(f"cannot read query file {arg}: {exc.strerror}") from exc
+        except UnicodeDecodeError:
+            raise KgraphError(f"query file {arg} is not UTF-8 text") from None
+    return arg

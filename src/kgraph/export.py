@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from rdflib import Dataset, Graph
 from rdflib.compare import to_canonical_graph
 
@@ -35,6 +37,23 @@ def _has_bnodes(graph: Graph) -> bool:
     return any(t.__class__.__name__ == "BNode" for triple in graph for t in triple)
 
 
+def _sorted_json(data: bytes) -> bytes:
+    """rdflib's JSON-LD writer orders nodes and values by hash; sort them for stable bytes."""
+
+    def norm(value: object, ordered: bool = False) -> object:
+        if isinstance(value, dict):
+            return {k: norm(v, ordered=k == "@list") for k, v in value.items()}
+        if isinstance(value, list) and ordered:
+            return [norm(v) for v in value]
+        if isinstance(value, list):
+            items = [norm(v) for v in value]
+            return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+        return value
+
+    doc = json.loads(data)
+    return (json.dumps(norm(doc), sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
+
+
 def serialize(graph: Graph, fmt: str = "turtle", graph_name: str | None = None) -> bytes:
     """Bytes of graph in fmt; quad formats put it in graph_name, or the default graph."""
     if fmt not in FORMATS:
@@ -50,6 +69,8 @@ def serialize(graph: Graph, fmt: str = "turtle", graph_name: str | None = None) 
         data = ds.serialize(format=rdflib_format, encoding="utf-8")
     else:
         data = ordered.serialize(format=rdflib_format, encoding="utf-8")
+    if fmt == "jsonld":
+        data = _sorted_json(data)
     if fmt in ("nt", "nquads"):
         lines = sorted(line for line in data.decode("utf-8").splitlines() if line.strip())
         data = ("\n".join(lines) + "\n").encode("utf-8")

@@ -52,5 +52,6 @@ class Settings:
     def describe() -> list[tuple[str, str, str]]:
         """(environment variable, default, help) for every setting, for docs and --help."""
         return [
-            ("KGRAPH_" + f.name.upper(), str(f.default), f.metadata["help"]) for f in fields(Settings)
+            ("KGRAPH_" + f.name.upper(), str(f.default), f.metadata["help"])
+            for f in fields(Settings)
         ]

@@ -84,7 +84,7 @@ class Store:
             return sum(len(g) for g in self._dataset.graphs())
 
     def load(self, path: Path, graph_name: str | None = None) -> int:
-        """Add one RDF file to the default or a named graph; nothing is added if it fails to parse."""
+        """Add one RDF file to the default or a named graph; all or nothing."""
         scratch = Graph()
         parse_file(scratch, path)
         with self._lock:

@@ -1,0 +1,108 @@
+"""Every quote occurs verbatim in the source it cites; every fact-bearing node cites a source."""
+
+from __future__ import annotations
+
+import pytest
+
+from kgraph.settings import Settings
+from kgraph.store import Store, load_store
+
+QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "′": "'", "«": '"', "»": '"'})
+
+
+def fold(text: str) -> str:
+    """White space and the kind of quotation marks do not matter when matching a quote."""
+    return " ".join(text.translate(QUOTE_MARKS).split())
+
+
+@pytest.fixture(scope="module")
+def store() -> Store:
+    return load_store()
+
+
+@pytest.fixture(scope="module")
+def seeds() -> dict[str, str]:
+    folder = Settings.from_env().seeds_dir  # KGRAPH_SEEDS_DIR moves it
+    texts = {p.name: fold(p.read_text(encoding="utf-8")) for p in folder.glob("*.txt")}
+    assert texts, f"no seed articles found in {folder}; set KGRAPH_SEEDS_DIR"
+    return texts
+
+
+def citations(store: Store) -> list[tuple[str, str, str]]:
+    result = store.query(
+        """SELECT ?citation ?file ?quote WHERE {
+            ?citation a kg:Citation ; prov:entity ?source ; kg:quote ?quote .
+            ?source dcterms:identifier ?file .
+        } ORDER BY ?citation"""
+    )
+    return [(str(r.citation), str(r.file), str(r.quote)) for r in result]
+
+
+def test_there_are_quotes_from_every_article(store: Store, seeds: dict[str, str]) -> None:
+    cited = {file for _, file, _ in citations(store)}
+    assert cited == set(seeds)
+
+
+def test_every_quote_is_verbatim_in_its_source(store: Store, seeds: dict[str, str]) -> None:
+    missing = [
+        f"{citation}: {quote!r} not in {file}"
+        for citation, file, quote in citations(store)
+        if file in seeds and fold(quote) not in seeds[file]
+    ]
+    unknown = [f"{c}: cites unknown file {f}" for c, f, _ in citations(store) if f not in seeds]
+    assert not missing + unknown, "\n".join(missing + unknown)
+
+
+def test_the_quote_check_catches_a_changed_quote(seeds: dict[str, str]) -> None:
+    """The folding is not so loose that an altered quote passes."""
+    text = seeds["004_f91ed88330c63e40.txt"]
+    assert fold("drafted in while the council’s director") not in text
+    assert fold("has been drafted in while the council's director") in text
+
+
+FACT_CLASSES = (
+    "kg:Person kg:Organisation kg:LocalAuthority kg:Area org:Membership kg:ServiceArrangement"
+    " kg:Inspection kg:Judgement kg:Finding kg:Recommendation kg:Event kg:Statistic kg:Claim"
+    " kg:Report"
+)
+
+
+def test_every_fact_bearing_node_cites_a_source_with_a_quote(store: Store) -> None:
+    result = store.query(
+        f"""SELECT DISTINCT ?node WHERE {{
+            VALUES ?class {{ {FACT_CLASSES} }}
+            ?node a/rdfs:subClassOf* ?class .
+            FILTER (STRSTARTS(STR(?node), "https://w3id.org/kgraph/id/"))
+            FILTER NOT EXISTS {{
+                ?node prov:wasDerivedFrom ?source ;
+                      prov:qualifiedDerivation [ prov:entity ?source ; kg:quote ?quote ] .
+            }}
+            FILTER NOT EXISTS {{ ?node a kg:Source }}
+        }} ORDER BY ?node"""
+    )
+    uncited = [str(r.node) for r in result]
+    assert not uncited, "no source or quote: " + ", ".join(uncited)
+
+
+def test_no_fact_from_a_source_that_is_not_cited(store: Store) -> None:
+    """prov:wasDerivedFrom and the qualified citations name the same sources."""
+    result = store.query(
+        """SELECT ?node ?source WHERE {
+            ?node prov:wasDerivedFrom ?source .
+            FILTER NOT EXISTS { ?node prov:qualifiedDerivation/prov:entity ?source }
+        }"""
+    )
+    assert not [(str(r.node), str(r.source)) for r in result]
+
+
+def test_no_blank_nodes_in_data(store: Store) -> None:
+    settings = Settings.from_env()
+    from rdflib import BNode, Graph
+
+    for path in sorted(settings.data_dir.rglob("*.ttl")):
+        g = Graph().parse(path)
+        assert not any(isinstance(t, BNode) for triple in g for t in triple), path
+
+
+def test_fold_handles_curly_quotes() -> None:
+    assert fold("Kingston’s  “success”\n") == 'Kingston\'s "success"'

@@ -20,6 +20,9 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     from kgraph.web import sparql
 
     app.register_blueprint(sparql.bp)
+    from kgraph.web import pages
+
+    app.register_blueprint(pages.bp)
     return app
 
 

@@ -136,3 +136,59 @@ def read_query_arg(arg: str) -> str:
         except UnicodeDecodeError:
             raise KgraphError(f"query file {arg} is not UTF-8 text") from None
     return arg
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (KGRAPH_HOST; 127.0.0.1).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port (KGRAPH_PORT; 8710); 0 picks a free one.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="gunicorn worker processes.",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Threads per worker.",
+)
+@click.option(
+    "--debug", is_flag=True, help="Flask's development server in debug mode instead of gunicorn."
+)
+@click.option(
+    "--add",
+    "extra",
+    multiple=True,
+    metavar="[IRI=]FILE",
+    help="Also load FILE, into named graph IRI if given; may be repeated.",
+)
+@DATA_OPTION
+def serve(
+    host: str | None,
+    port: int | None,
+    workers: int,
+    threads: int,
+    debug: bool,
+    extra: tuple[str, ...],
+    data: Path | None,
+) -> None:
+    """Serve the graph: the SPARQL endpoint at /sparql, the query page at /query."""
+    from kgraph.web import create_app
+    from kgraph.web.server import serve_debug, serve_gunicorn
+
+    settings, store = open_store(data, extra)
+    host = host or settings.host
+    port = settings.port if port is None else port
+    app = create_app(store=store, settings=settings)
+    if debug:
+        serve_debug(app, host, port)
+    else:
+        serve_gunicorn(app, host, port, workers=workers, threads=threads)

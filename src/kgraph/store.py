@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
+from rdflib.plugins.sparql.evaluate import evalQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.processor import SPARQLResult
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 from rdflib.term import Node
 from rdflib.util import guess_format
@@ -115,6 +119,48 @@ class Store:
                 if type(exc).__name__ == "ParseException" or "Expected" in str(exc):
                     raise QuerySyntaxError(_first_line(exc)) from exc
                 raise
+
+    def run(
+        self,
+        query: Query,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+    ) -> Result:
+        """Evaluate a parsed query, read whole under the lock, over loaded graphs only.
+
+        The dataset is default_graphs / named_graphs when either is given (the SPARQL Protocol's
+        default-graph-uri / named-graph-uri win over the query's own), else the query's FROM /
+        FROM NAMED, else the store's default graph and named graphs. A graph is never fetched:
+        an IRI that names no loaded graph is an empty graph.
+        """
+        clauses = query.algebra.get("datasetClause") or []
+        if not default_graphs and not named_graphs:
+            default_graphs = [str(c.default) for c in clauses if c.get("default") is not None]
+            named_graphs = [str(c.named) for c in clauses if c.get("named") is not None]
+        # rdflib would load FROM graphs from the web or disk itself: evaluate without the clause.
+        algebra = CompValue(query.algebra.name, **dict(query.algebra))
+        algebra["datasetClause"] = None
+        query = Query(query.prologue, algebra)
+        with self._lock:
+            if default_graphs or named_graphs:
+                target = self.select_graphs(default_graphs, named_graphs)
+            else:
+                target = self._dataset
+            result = SPARQLResult(evalQuery(target, query))
+            if result.type == "SELECT":
+                result.bindings = list(result.bindings)
+            return result
+
+    def select_graphs(self, default_graphs: Sequence[str], named_graphs: Sequence[str]) -> Dataset:
+        """A new dataset copied from loaded graphs: default_graphs merged, named_graphs by name."""
+        selection = Dataset()
+        with self._lock:
+            for name in default_graphs:
+                selection.default_graph += self._dataset.get_context(URIRef(name))
+            for name in named_graphs:
+                named = selection.graph(URIRef(name))
+                named += self._dataset.get_context(URIRef(name))
+        return selection
 
 
 def load_store(

@@ -1,0 +1,71 @@
+"""Parse a query for the read-only endpoint, refusing what it will not run before it runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib.plugins.sparql.algebra import translateQuery, traverse
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.sparql import Query
+
+from kgraph.errors import Forbidden, KgraphError, QuerySyntaxError
+from kgraph.namespaces import ID, PREFIXES
+
+# Relative IRIs in a query resolve against the graph's own IRIs (SPARQL 1.1 Protocol 2.3 lets
+# a service choose its base), and the project's prefixes need no PREFIX line.
+QUERY_BASE = str(ID)
+
+_FORMS = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A query ready for Store.run, and its form: SELECT, ASK, CONSTRUCT or DESCRIBE."""
+
+    query: Query
+    form: str
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Parse and translate a query; updates are Forbidden, SERVICE and bad syntax are 400s."""
+    try:
+        parsed = parseQuery(text)
+    except Exception as exc:
+        _refuse_update(text)
+        raise QuerySyntaxError(_one_line(exc)) from exc
+    try:
+        query = translateQuery(parsed, base=QUERY_BASE, initNs=PREFIXES)
+    except Exception as exc:
+        raise QuerySyntaxError(_one_line(exc)) from exc
+    traverse(query.algebra, visitPre=_refuse_service)
+    return ParsedQuery(query=query, form=_FORMS[query.algebra.name])
+
+
+def _refuse_update(text: str) -> None:
+    """Raise Forbidden when text is a SPARQL Update request rather than a broken query."""
+    try:
+        update = parseUpdate(text)
+    except Exception:
+        return
+    operations = [op.name for op in (update.request or [])]
+    if operations:
+        raise Forbidden(
+            f"this endpoint is read-only: SPARQL Update ({', '.join(operations)}) is refused"
+        )
+
+
+def _refuse_service(node: object) -> None:
+    if isinstance(node, CompValue) and node.name == "ServiceGraphPattern":
+        raise KgraphError(
+            "SERVICE (federated query) is not supported: this endpoint queries only its own graphs"
+        )
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:500] or type(exc).__name__

@@ -1,0 +1,81 @@
+"""Run the app under gunicorn (or Flask's development server when debugging) and say where."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+
+def ready_line(triples: int, host: str, port: int) -> str:
+    """What serve prints once it accepts connections: where the endpoint and query page are."""
+    base = f"http://{host}:{port}"
+    return f"kgraph: serving {triples} triples at {base}/sparql (query page {base}/query)"
+
+
+class GunicornServer(BaseApplication):
+    """gunicorn around an app that is already built, so the store is loaded once, before forking."""
+
+    def __init__(
+        self, app: Flask, options: dict[str, object], on_ready: Callable[[str, int], None]
+    ) -> None:
+        self.application = app
+        self.options = options
+        self.on_ready = on_ready
+        super().__init__()
+
+    def load_config(self) -> None:
+        """Apply the options; nothing is read from the command line or a gunicorn.conf.py."""
+        assert self.cfg is not None
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+        self.cfg.set("when_ready", self._when_ready)
+
+    def load(self) -> Flask:
+        """The app, built by the caller."""
+        return self.application
+
+    def _when_ready(self, arbiter: object) -> None:
+        host, port = arbiter.LISTENERS[0].sock.getsockname()[:2]  # type: ignore[attr-defined]
+        self.on_ready(host, port)
+
+
+def serve_gunicorn(app: Flask, host: str, port: int, workers: int, threads: int) -> None:
+    """Serve app with gunicorn workers (threaded when threads > 1) until stopped."""
+    triples = len(app.extensions["kgraph_store"])
+    options: dict[str, object] = {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread" if threads > 1 else "sync",
+        "preload_app": True,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+    }
+
+    def on_ready(bound_host: str, bound_port: int) -> None:
+        print(ready_line(triples, _url_host(bound_host), bound_port), flush=True)
+
+    GunicornServer(app, options, on_ready).run()
+
+
+def serve_debug(app: Flask, host: str, port: int) -> None:
+    """Serve app with Flask's (werkzeug's) development server in debug mode, one process."""
+    from werkzeug.serving import make_server
+
+    app.debug = True
+    server = make_server(host, port, app, threaded=True)
+    print(ready_line(len(app.extensions["kgraph_store"]), _url_host(host), server.port), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        sys.exit(0)
+    finally:
+        server.server_close()
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -443,3 +443,21 @@ def test_curl_service_description(server: LiveServer) -> None:
     graph = Graph().parse(data=body, format="turtle")
     assert (None, URIRef("http://www.w3.org/ns/sparql-service-description#endpoint"), None) in graph
     assert URIRef(server.sparql) in set(graph.objects())
+
+
+def test_concurrent_queries_all_get_whole_answers(server: LiveServer) -> None:
+    """Forty requests over eight threads against gthread workers: each answer is complete."""
+    import urllib.parse
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    def fetch(query: str) -> bytes:
+        url = server.sparql + "?" + urllib.parse.urlencode({"query": query, "format": "csv"})
+        with urllib.request.urlopen(url, timeout=60) as resp:
+            return resp.read()
+
+    queries = [LABELS, PREFIX + "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"] * 20
+    expected = {q: fetch(q) for q in set(queries)}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(fetch, queries))
+    assert answers == [expected[q] for q in queries]

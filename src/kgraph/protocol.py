@@ -33,7 +33,10 @@ class ParsedQuery:
 
 
 def parse_query(text: str) -> ParsedQuery:
-    """Parse and translate a query; updates are Forbidden, SERVICE and bad syntax are 400s."""
+    """Parse and translate a query; updates are Forbidden, SERVICE and bad syntax are 400s.
+
+    Call it holding the store's lock: rdflib's pyparsing grammar is not thread-safe.
+    """
     try:
         parsed = parseQuery(text)
     except Exception as exc:

@@ -13,22 +13,25 @@ from kgraph.store import Store
 SIMPLE_ENTAILMENT = URIRef("http://www.w3.org/ns/entailment/Simple")
 
 # Features of this service that SPARQL 1.1 Service Description has no term for, described here.
-FEATURES: dict[str, tuple[str, str]] = {
-    "loaded-graphs-only": (
+FEATURES: tuple[tuple[str, str, str], ...] = (
+    (
+        "loaded-graphs-only",
         "Datasets from loaded graphs only",
         "FROM, FROM NAMED, default-graph-uri and named-graph-uri choose among the graphs this "
         "service has loaded; an IRI naming no loaded graph is an empty graph, never fetched.",
     ),
-    "read-only": (
+    (
+        "read-only",
         "Read-only",
         "SPARQL Update is refused with 403 Forbidden, and SERVICE with 400.",
     ),
-    "predeclared-prefixes": (
+    (
+        "predeclared-prefixes",
         "Predeclared prefixes and base",
         f"Queries may use the prefixes {', '.join(p + ':' for p in PREFIXES)} undeclared; "
         f"relative IRIs resolve against {QUERY_BASE}.",
     ),
-}
+)
 
 
 def service_description(endpoint: str, store: Store) -> Graph:
@@ -45,7 +48,7 @@ def service_description(endpoint: str, store: Store) -> Graph:
     formats = {f.w3c_iri for forms in FORMATS_BY_FORM.values() for f in forms}
     for iri in sorted(formats):
         g.add((service, SD.resultFormat, URIRef(iri)))
-    for slug, (label, comment) in FEATURES.items():
+    for slug, label, comment in FEATURES:
         feature = URIRef(f"{endpoint}#{slug}")
         g.add((service, SD.feature, feature))
         g.add((feature, RDF.type, SD.Feature))

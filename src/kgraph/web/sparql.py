@@ -72,14 +72,16 @@ def endpoint() -> Response:
     text = params.queries[0]
     if not text.strip():
         raise BadParameter("the query is empty")
-    parsed = parse_query(text)
+    store = get_store()
+    with store.lock:  # rdflib's SPARQL parser (pyparsing) breaks when two threads parse at once
+        parsed = parse_query(text)
     fmt = negotiate(
         FORMATS_BY_FORM[parsed.form],
         request.accept_mimetypes,
         params.formats,
         what=f"{parsed.form} results",
     )
-    result = get_store().run(parsed.query, params.default_graphs, params.named_graphs)
+    result = store.run(parsed.query, params.default_graphs, params.named_graphs)
     return Response(serialize_result(result, fmt), content_type=fmt.content_type)
 
 

@@ -488,10 +488,12 @@ def test_undeclared_prefix_is_400(sparql: FlaskClient) -> None:
     assert_error(resp, 400, "nope")
 
 
-def test_error_shape_for_api_clients(sparql: FlaskClient) -> None:
-    resp = sparql.get(
-        "/sparql", query_string={"query": "SELEC"}, headers={"Accept": "application/json"}
-    )
+@pytest.mark.parametrize(
+    "accept",
+    ["application/json", "application/sparql-results+json", "application/ld+json, */*;q=0.1"],
+)
+def test_error_shape_for_api_clients(sparql: FlaskClient, accept: str) -> None:
+    resp = sparql.get("/sparql", query_string={"query": "SELEC"}, headers={"Accept": accept})
     assert resp.status_code == 400
     assert resp.mimetype == "application/json"
     text = resp.get_data(as_text=True)
@@ -501,6 +503,15 @@ def test_error_shape_for_api_clients(sparql: FlaskClient) -> None:
     assert body["status"] == 400
     assert body["error"] == "Malformed query"
     assert "Expected" in body["reason"] and "\n" not in body["reason"]
+
+
+@pytest.mark.parametrize("accept", ["text/plain", "text/html", "*/*", "text/csv"])
+def test_error_shape_for_people(sparql: FlaskClient, accept: str) -> None:
+    resp = sparql.get("/sparql", query_string={"query": "SELEC"}, headers={"Accept": accept})
+    assert resp.status_code == 400
+    assert resp.mimetype == "text/plain"
+    text = resp.get_data(as_text=True)
+    assert text.startswith("400 Malformed query: Expected") and text.count("\n") == 1
 
 
 @pytest.mark.parametrize(

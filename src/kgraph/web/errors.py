@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
@@ -10,19 +12,21 @@ from kgraph.errors import KgraphError
 
 def wants_json() -> bool:
     """True when the client prefers JSON (API clients) over plain text."""
-    accept = request.accept_mimetypes
-    best = accept.best_match(["text/plain", "application/json", "text/html"], default="text/plain")
-    return best == "application/json" or (
-        "json" in (request.args.get("format") or "") or request.path.startswith("/queries")
-    )
+    if "json" in (request.args.get("format") or "") or request.path.startswith("/queries"):
+        return True
+    # The client's most preferred concrete type decides: application/json and any +json type
+    # (SPARQL results JSON, JSON-LD) get JSON errors.
+    ranked = sorted(request.accept_mimetypes, key=lambda item: -item[1])
+    for mimetype, quality in ranked:
+        if quality > 0 and mimetype not in ("*/*", "*"):
+            return mimetype.endswith(("/json", "+json"))
+    return False
 
 
 def render_error(status: int, title: str, reason: str) -> Response:
     """The one error shape: {"error", "status", "reason"} or "<status> <title>: <reason>"."""
     reason = " ".join(reason.split())
     if wants_json():
-        import json
-
         body = json.dumps({"error": title, "status": status, "reason": reason})
         resp = Response(body + "\n", status=status, mimetype="application/json")
     else:

@@ -22,6 +22,12 @@ LABEL_PREDICATES = (
 RDF_TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 # Shown first on a page, in this order; every other property follows by its label.
 LEADING_PREDICATES = (*LABEL_PREDICATES, "http://www.w3.org/2004/02/skos/core#definition")
+# Shown last: where the facts come from.
+TRAILING_PREDICATES = (
+    "http://www.w3.org/ns/prov#wasDerivedFrom",
+    "http://www.w3.org/ns/prov#qualifiedDerivation",
+)
+CITATION = URIRef(str(KG) + "Citation")
 MAX_BNODE_DEPTH = 4
 
 _LABEL_IRIS = " ".join(f"<{p}>" for p in LABEL_PREDICATES)
@@ -51,12 +57,6 @@ SELECT ?s ?p ?s_lp ?s_label ?p_lp ?p_label WHERE {{
     {label_block("s")}
     {label_block("p")}
 }}"""
-
-HASH_PARTS = """
-SELECT DISTINCT ?part WHERE {
-    ?part ?p ?o .
-    FILTER(isIRI(?part) && STRSTARTS(STR(?part), CONCAT(STR(?r), "#")))
-}"""
 
 CITATIONS = f"""
 PREFIX prov: <http://www.w3.org/ns/prov#>
@@ -132,6 +132,11 @@ class NodeView:
     properties: list[Property] = field(default_factory=list)
 
     @property
+    def is_citation(self) -> bool:
+        """True for a kg:Citation node, which the page shows under Sources."""
+        return any(t.node == CITATION for t in self.types)
+
+    @property
     def fragment(self) -> str:
         """The part after '#' of a hash IRI, for the page anchor."""
         text = str(self.node)
@@ -146,6 +151,12 @@ class Citation:
     source: Term
     quote: str
     citation: Node | None = None
+
+    @property
+    def anchor(self) -> str:
+        """The fragment of the citation's hash IRI, so links to it land on its entry."""
+        text = str(self.citation or "")
+        return text.split("#", 1)[1] if "#" in text else ""
 
 
 @dataclass(frozen=True)
@@ -222,7 +233,8 @@ def pick_label(candidates: Iterable[tuple[object, object]]) -> str | None:
 class LabelCollector:
     """Collects label candidates per node from query rows, then answers the best one."""
 
-    def __init__(self) -> None:
+    def __init__(self, page: Node | None = None) -> None:
+        self._page = f"{page}#" if page is not None else None
         self._candidates: dict[Node, set[tuple[object, object]]] = {}
 
     def add(self, node: Node, lp: object, label: object) -> None:
@@ -232,12 +244,16 @@ class LabelCollector:
         if isinstance(node, Literal):
             return Term(node, str(node))
         label = pick_label(self._candidates.get(node, ()))
+        if label is None and self._page and str(node).startswith(self._page):
+            label = str(node)[len(self._page) - 1 :]
         return Term(node, label or fallback_label(node))
 
 
 def _order_key(prop: Property) -> tuple[int, str]:
     text = str(prop.predicate.node)
     lead = LEADING_PREDICATES.index(text) if text in LEADING_PREDICATES else len(LEADING_PREDICATES)
+    if text in TRAILING_PREDICATES:
+        lead = 100 + TRAILING_PREDICATES.index(text)
     return lead, prop.predicate.label.lower()
 
 
@@ -254,9 +270,9 @@ def _signature(view: NodeView | None) -> str:
     )
 
 
-def node_view(store: Store, node: Node, depth: int = 0) -> NodeView:
+def node_view(store: Store, node: Node, depth: int = 0, page: Node | None = None) -> NodeView:
     """A node's label, types and properties; unnamed (blank) values are described inline."""
-    labels = LabelCollector()
+    labels = LabelCollector(page if page is not None else node)
     by_predicate: dict[Node, list[Node]] = {}
     for row in store.query(OUTGOING, {"r": node}):
         labels.add(row.p, row.p_lp, row.p_label)
@@ -280,7 +296,7 @@ def node_view(store: Store, node: Node, depth: int = 0) -> NodeView:
         if depth < MAX_BNODE_DEPTH:
             for value in values:
                 if isinstance(value, BNode):
-                    prop.nested[value] = node_view(store, value, depth + 1)
+                    prop.nested[value] = node_view(store, value, depth + 1, page)
             # Blank nodes have no stable name: order them by what they say.
             prop.values.sort(key=lambda t: (_value_key(t), _signature(prop.nested.get(t.node))))
         view.properties.append(prop)
@@ -289,8 +305,15 @@ def node_view(store: Store, node: Node, depth: int = 0) -> NodeView:
 
 
 def hash_parts(store: Store, iri: URIRef) -> list[URIRef]:
-    """The hash IRIs of a resource (its times, citations), sorted."""
-    return sorted(row.part for row in store.query(HASH_PARTS, {"r": iri}))
+    """The hash IRIs of a resource (its times, citations), sorted.
+
+    A prefix scan of the subjects, read under the store's lock: SPARQL's STRSTARTS filter over
+    every triple is some thirty times slower and this runs on every page.
+    """
+    prefix = f"{iri}#"
+    with store.lock:
+        subjects = store.default_graph.subjects(unique=True)
+        return sorted(s for s in subjects if isinstance(s, URIRef) and str(s).startswith(prefix))
 
 
 def incoming(store: Store, iri: URIRef) -> list[Incoming]:
@@ -311,7 +334,7 @@ def citations(store: Store, nodes: list[URIRef]) -> list[Citation]:
     out: list[Citation] = []
     seen_sources: set[tuple[Node, Node]] = set()
     for node in nodes:
-        labels = LabelCollector()
+        labels = LabelCollector(nodes[0])
         rows = list(store.query(CITATIONS, {"fact": node}))
         for row in rows:
             labels.add(row.source, row.source_lp, row.source_label)
@@ -350,7 +373,7 @@ def cited_by(store: Store, source: URIRef) -> list[Citation]:
 def describe(store: Store, iri: URIRef) -> Description:
     """The page of a resource; NotFound when the graph says nothing about it."""
     main = node_view(store, iri)
-    parts = [node_view(store, part) for part in hash_parts(store, iri)]
+    parts = [node_view(store, part, page=iri) for part in hash_parts(store, iri)]
     links = incoming(store, iri)
     if not main.properties and not main.types and not parts and not links:
         raise NotFound(f"the graph has nothing about <{iri}>")

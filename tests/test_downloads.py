@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import re
 import urllib.error
 import urllib.request
 from dataclasses import replace
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -166,6 +168,20 @@ def test_data_by_accept(client: FlaskClient, accept: str, media: str) -> None:
         assert resp.data == client.get(suffix).data
     else:
         assert "/data.ttl" in resp.get_data(as_text=True)
+
+
+def test_downloads_page_links_every_download_and_graph(named: FlaskClient) -> None:
+    resp = named.get("/downloads")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    hrefs = re.findall(r'href="([^"]+)"', html)
+    for path in DOWNLOADS:
+        assert path in hrefs
+    graph_links = [unescape(h) for h in hrefs if h.startswith("/rdf-graphs")]
+    assert "/rdf-graphs?default" in graph_links
+    assert len(graph_links) == 2
+    for href in graph_links:
+        assert named.get(href).status_code == 200, href
 
 
 def test_data_refuses_what_it_cannot_serve(client: FlaskClient) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from rdflib import Graph
 
 from kgraph.errors import BadParameter, NotFound
@@ -92,11 +92,11 @@ def send_whole_graph(fmt: str, vary: tuple[str, ...] = ()) -> Response:
 
 
 @bp.get("/data")
-def data() -> Response | str:
+def data() -> Response:
     """The whole graph in the format Accept asks for; the list of downloads for browsers."""
     fmt = negotiate((*DOWNLOAD_FORMATS, HTML))
     if fmt == HTML:
-        return downloads_page()
+        return Response(downloads_page(), headers={"Vary": "Accept"}, mimetype="text/html")
     return send_whole_graph(fmt, vary=("Accept",))
 
 
@@ -114,7 +114,11 @@ def downloads_page() -> str:
     """An HTML list of the downloads and the graph store's graphs."""
     store = get_store()
     files = [
-        {"href": "/data" + FORMATS[f][2], "name": FILE_STEM + FORMATS[f][2], "media": FORMATS[f][1]}
+        {
+            "href": url_for(".data_file", suffix=FORMATS[f][2]),
+            "name": FILE_STEM + FORMATS[f][2],
+            "media": FORMATS[f][1],
+        }
         for f in DOWNLOAD_FORMATS
     ]
     return render_template(

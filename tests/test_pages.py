@@ -139,6 +139,12 @@ def test_hash_parts_are_on_the_same_page(sample: FlaskClient) -> None:
     assert "/id/role/council-leader" in page.hrefs()
 
 
+def test_escaped_hash_iri_redirects_to_its_page(sample: FlaskClient) -> None:
+    resp = sample.get("/id/" + MEMBERSHIP + "%23during")
+    assert resp.status_code == 303
+    assert resp.headers["Location"] == "/id/" + MEMBERSHIP + "#during"
+
+
 def test_sources_show_each_source_and_its_verbatim_quotes(sample: FlaskClient) -> None:
     page = html_page(sample, "/id/" + INSPECTION)
     sources = page.text.split("Sources", 1)[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, redirect, render_template, request
 from rdflib import URIRef
 from rdflib.term import Node
 
@@ -90,8 +90,12 @@ def instance_list() -> str:
 
 
 @bp.get("/id/<path:path>")
-def resource(path: str) -> Response | str:
+def resource(path: str) -> Response:
     """The page of a minted IRI: HTML for browsers, its description as RDF by Accept."""
+    if "#" in path:
+        # An escaped hash IRI: its description lives on the page of the IRI before the '#'.
+        base, _, fragment = path.partition("#")
+        return redirect(local_href(id_iri(base)) + "#" + quote(fragment, safe="-._~"), 303)
     iri = id_iri(path)
     fmt = negotiate(RESOURCE_FORMATS)
     store = get_store()

@@ -192,3 +192,45 @@ def serve(
         serve_debug(app, host, port)
     else:
         serve_gunicorn(app, host, port, workers=workers, threads=threads)
+
+
+@main.command()
+@DATA_OPTION
+@click.option(
+    "--shapes",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder of SHACL shapes to use instead of the project's shapes/ (KGRAPH_SHAPES_DIR).",
+)
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+def validate(data: Path | None, shapes: Path | None, files: tuple[Path, ...]) -> None:
+    """Check the ontology, the data and any FILES against the SHACL shapes.
+
+    \b
+    Exit codes:
+      0  the graph conforms; prints "conforms: N triples, M shapes"
+      1  it does not; prints one line per result, sorted:
+         "<focus node> <path>: <message>"
+      2  a file does not parse, or a folder is missing; prints
+         "kgraph: file:line: message" on standard error
+    """
+    from dataclasses import replace
+
+    from kgraph.errors import BadParameter
+    from kgraph.store import rdf_files
+    from kgraph.validation import project_graph
+    from kgraph.validation import validate as validate_graph
+
+    settings = settings_from(data)
+    if shapes is not None:
+        settings = replace(settings, shapes_dir=shapes)
+    for folder in (settings.ontology_dir, settings.data_dir, settings.shapes_dir):
+        if not folder.is_dir():
+            raise BadParameter(f"{folder}: no such folder")
+    if not rdf_files(settings.shapes_dir):
+        raise BadParameter(f"{settings.shapes_dir}: no shapes files")
+    report = validate_graph(project_graph(settings, files), settings=settings)
+    click.echo(report.text())
+    if not report.conforms:
+        click.echo(f"kgraph: does not conform: {len(report.results)} results", err=True)
+        sys.exit(1)

@@ -33,10 +33,15 @@ class ValidationResult(NamedTuple):
     severity: URIRef
     shape: Node
     value: Node | None = None
+    # The SHACL-SPARQL constraint that failed, or the core constraint component (sh:MinCount...).
+    constraint: Node | None = None
+    # How the line names a blank focus node, whose label means nothing to a reader: where it hangs.
+    where: str | None = None
 
     def line(self) -> str:
         """`<focus node> <path>: <message>`, IRIs prefixed, the offending value added if unsaid."""
-        where = short(self.focus) + (f" {self.path_text()}" if self.path is not None else "")
+        focus = self.where or short(self.focus)
+        where = focus + (f" {self.path_text()}" if self.path is not None else "")
         message = shorten_iris(self.message)
         if self.value is not None and self.value != self.focus:
             value = short(self.value)
@@ -104,14 +109,32 @@ def validate(
         allow_warnings=False,
         allow_infos=False,
     )
-    results = read_results(report_graph)
+    results = [
+        r._replace(where=describe_blank(data_graph, r.focus)) if isinstance(r.focus, BNode) else r
+        for r in read_results(report_graph)
+    ]
+    results.sort(key=ValidationResult.line)
     return ValidationReport(bool(conforms), results, len(data_graph), shape_count)
+
+
+def describe_blank(graph: Graph, node: BNode, depth: int = 0) -> str:
+    """A blank node as Turtle reaches it: `kgr:x org:memberDuring []`, or `[ p o ]` if unheld."""
+    holders = sorted(graph.subject_predicates(node), key=lambda sp: (str(sp[0]), str(sp[1])))
+    if holders and depth < 3:
+        holder, predicate = holders[0]
+        held = describe_blank(graph, holder, depth + 1) if isinstance(holder, BNode) else None
+        return f"{held or short(holder)} {short(predicate)} []"
+    facts = sorted(graph.predicate_objects(node), key=lambda po: (str(po[0]), str(po[1])))
+    inside = " ; ".join(f"{short(p)} {short(o)}" for p, o in facts[:2])
+    return f"[ {inside} ]" if inside else "[]"
 
 
 def read_results(report_graph: Graph) -> list[ValidationResult]:
     """The sh:ValidationResult nodes of a report graph, once each, sorted as the CLI prints them."""
     results = set()
-    for node in report_graph.subjects(RDF.type, SH.ValidationResult):
+    # sh:result links the report's own results; results of nested shapes (sh:node) hang off
+    # those as sh:detail and are not faults of their own.
+    for node in report_graph.objects(None, SH.result):
         path = report_graph.value(node, SH.resultPath)
         messages = sorted(str(m) for m in report_graph.objects(node, SH.resultMessage))
         # A property shape that two node shapes share reports its fault once per node shape.
@@ -123,6 +146,8 @@ def read_results(report_graph: Graph) -> list[ValidationResult]:
                 severity=report_graph.value(node, SH.resultSeverity),
                 shape=report_graph.value(node, SH.sourceShape),
                 value=report_graph.value(node, SH.value),
+                constraint=report_graph.value(node, SH.sourceConstraint)
+                or report_graph.value(node, SH.sourceConstraintComponent),
             )
         )
     return sorted(results, key=ValidationResult.line)

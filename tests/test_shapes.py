@@ -13,8 +13,8 @@ from rdflib.namespace import RDF
 
 from kgraph.namespaces import KG, SH
 from kgraph.settings import Settings
-from kgraph.store import load_store, rdf_files
-from kgraph.validation import copy_graph, load_graph, load_shapes, validate
+from kgraph.store import Store, rdf_files
+from kgraph.validation import ValidationReport, copy_graph, load_graph, load_shapes, validate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
 KGSH = "https://w3id.org/kgraph/shapes#"
@@ -172,17 +172,17 @@ def test_report_lines_are_sorted_and_prefixed(context: Graph, shapes: Graph) -> 
 
 
 @pytest.fixture(scope="module")
-def project_report():
-    """The project's whole graph, as load_store loads it, validated once for the module."""
-    store = load_store(SETTINGS)
-    return validate(store.default_graph, settings=SETTINGS)
+def project_report(store: Store) -> ValidationReport:
+    """The session's graph of the project (ontology and data/, conftest.py), validated once."""
+    with store.lock:
+        return validate(store.default_graph, settings=SETTINGS)
 
 
-def test_the_project_data_conforms(project_report) -> None:
+def test_the_project_data_conforms(project_report: ValidationReport) -> None:
     assert project_report.conforms, "\n" + project_report.text()
 
 
-def test_the_project_data_has_facts_to_check(project_report) -> None:
+def test_the_project_data_has_facts_to_check(project_report: ValidationReport) -> None:
     assert project_report.triples > 1000
 
 

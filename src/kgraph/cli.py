@@ -217,7 +217,6 @@ def validate(data: Path | None, shapes: Path | None, files: tuple[Path, ...]) ->
     from dataclasses import replace
 
     from kgraph.errors import BadParameter
-    from kgraph.store import rdf_files
     from kgraph.validation import project_graph
     from kgraph.validation import validate as validate_graph
 
@@ -227,9 +226,9 @@ def validate(data: Path | None, shapes: Path | None, files: tuple[Path, ...]) ->
     for folder in (settings.ontology_dir, settings.data_dir, settings.shapes_dir):
         if not folder.is_dir():
             raise BadParameter(f"{folder}: no such folder")
-    if not rdf_files(settings.shapes_dir):
-        raise BadParameter(f"{settings.shapes_dir}: no shapes files")
     report = validate_graph(project_graph(settings, files), settings=settings)
+    if report.shapes == 0:
+        raise BadParameter(f"{settings.shapes_dir}: no SHACL shapes")
     click.echo(report.text())
     if not report.conforms:
         click.echo(f"kgraph: does not conform: {len(report.results)} results", err=True)

@@ -278,7 +278,7 @@ def _first_bad_line(path: Path) -> int | None:
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     for number, text in enumerate(lines, start=1):
         try:
-            Dataset().parse(data=text, format=fmt)
+            (Graph() if fmt == "nt" else Dataset()).parse(data=text, format=fmt)
         except Exception:  # rdflib's parsers raise many unrelated exception types
             return number
     return None

@@ -378,16 +378,14 @@ def test_query_page_has_editor_examples_and_local_assets(client: FlaskClient) ->
     assert completion["prefixes"] == PREFIXES
     assert "Membership" in completion["terms"]["org"]
     assert "LocalAuthority" in completion["terms"]["kg"]
-    # download links for the default query, one per result format
-    downloads = [h for h in page.hrefs() if h.startswith("/sparql?")]
-    assert len(downloads) == 5
-    assert {re.search(r"format=(\w+)", h).group(1) for h in downloads} == {
-        "json",
-        "xml",
-        "csv",
-        "tsv",
-        "turtle",
-    }
+    # download links for the default SELECT query: the row formats shown, graph formats hidden
+    links = re.findall(
+        r'<a class="result-download" data-kind="(\w+)" data-format="(\w+)"[^>]*>', html
+    )
+    shown = [f for kind, f in links if kind == "select"]
+    assert shown == ["json", "xml", "csv", "tsv"]
+    for anchor in re.findall(r'<a class="result-download"[^>]*>', html):
+        assert (" hidden" in anchor) == ('data-kind="select"' not in anchor)
 
 
 def test_query_page_loads_an_example_without_javascript(client: FlaskClient) -> None:

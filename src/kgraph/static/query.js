@@ -105,12 +105,24 @@
 
   // --- downloads and examples ---------------------------------------------------------------
 
+  // Which download formats fit the query: rows (SELECT), a boolean (ASK), a graph (CONSTRUCT,
+  // DESCRIBE). Mirrors query_form() in kgraph/web/pages.py.
+  function queryForm(query) {
+    var body = query.split("\n").map(function (line) { return line.split("#")[0]; }).join("\n");
+    body = body.replace(/<[^>]*>/g, "");
+    var match = /\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b/i.exec(body);
+    var word = match ? match[1].toLowerCase() : "select";
+    return word === "construct" || word === "describe" ? "graph" : word;
+  }
+
   function updateDownloads() {
     var query = editor.getValue();
+    var form = queryForm(query);
     var links = document.querySelectorAll("a.result-download");
     for (var i = 0; i < links.length; i++) {
       var params = new URLSearchParams({ query: query, format: links[i].getAttribute("data-format") });
       links[i].href = root + "/sparql?" + params.toString();
+      links[i].hidden = links[i].getAttribute("data-kind") !== form;
     }
   }
   editor.on("change", updateDownloads);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
@@ -38,7 +39,22 @@ INDEX_LISTS = (
     ("Inspections", KG.Inspection),
     ("Sources", KG.Source),
 )
-RESULT_FORMATS = ("json", "xml", "csv", "tsv", "turtle")
+# Download formats per query form: rows (SELECT), a boolean (ASK), a graph (CONSTRUCT, DESCRIBE).
+RESULT_FORMATS = {
+    "select": ("json", "xml", "csv", "tsv"),
+    "ask": ("json", "xml"),
+    "graph": ("turtle", "nt", "jsonld", "rdfxml"),
+}
+QUERY_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+
+
+def query_form(text: str) -> str:
+    """select, ask or graph: which download formats a query's results have."""
+    body = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+    body = re.sub(r"<[^>]*>", "", body)  # IRIs can contain the keywords
+    match = QUERY_FORM.search(body)
+    word = match.group(1).lower() if match else "select"
+    return {"construct": "graph", "describe": "graph"}.get(word, word)
 
 
 def local_href(iri: Node | str) -> str:
@@ -157,8 +173,11 @@ def query_page() -> str:
     example = next((q for q in examples if q.name == chosen), None)
     text = example.sparql if example else request.args.get("query", "") or _default_query()
     completion = {"prefixes": PREFIXES, "terms": _prefix_terms()}
+    form = query_form(text)
     downloads_for = [
-        (f, "/sparql?" + urlencode({"query": text, "format": f})) for f in RESULT_FORMATS
+        (kind, f, "/sparql?" + urlencode({"query": text, "format": f}), kind == form)
+        for kind, formats in RESULT_FORMATS.items()
+        for f in formats
     ]
     return render_template(
         "query.html",

@@ -233,3 +233,118 @@ def validate(data: Path | None, shapes: Path | None, files: tuple[Path, ...]) ->
     if not report.conforms:
         click.echo(f"kgraph: does not conform: {len(report.results)} results", err=True)
         sys.exit(1)
+
+
+# Who held which role when, and what Ofsted judged: canned queries with names resolved.
+
+ANSWER_FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default=None,
+    help="table on a terminal, JSON otherwise (the /queries API's JSON); or CSV.",
+)
+
+
+def _label(column: str, fallback: str = ""):
+    """A table column showing a row's label, or the fallback column's short IRI without one."""
+    return lambda terms: terms.get(column) or (terms.get(fallback) if fallback else None)
+
+
+def _show_answer(name: str, values: dict[str, str], fmt: str | None, store: Store, columns) -> None:
+    """Run a canned query and write its answer as a table, the API's JSON, or CSV."""
+    from kgraph.queries.answers import run_named
+
+    result = run_named(store, name, values)
+    fmt = fmt or ("table" if sys.stdout.isatty() else "json")
+    if fmt == "table":
+        text = result.table(columns)
+    elif fmt == "csv":
+        text = result.to_csv()
+    else:
+        text = result.to_json()
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _resolve(store: Store, name: str, kind: str) -> str:
+    """The IRI a typed name means; several candidates are listed one a line, exit 1."""
+    from kgraph.resolve import AmbiguousName, resolve
+
+    try:
+        return str(resolve(store, name, kind))
+    except AmbiguousName as exc:
+        for line in exc.lines():
+            click.echo(f"kgraph: {line}" if not line.startswith(" ") else line, err=True)
+        sys.exit(exc.exit_code)
+
+
+@main.command()
+@click.argument("person")
+@ANSWER_FORMAT
+@DATA_OPTION
+def roles(person: str, fmt: str | None, data: Path | None) -> None:
+    """Every role PERSON (a name or IRI) has held, where, and when, as each source states it."""
+    _, store = open_store(data)
+    iri = _resolve(store, person, "person")
+    columns = [
+        ("role", _label("roleLabel", "role")),
+        ("organisation", _label("organisationLabel", "organisation")),
+        ("when", _label("basis")),
+    ]
+    _show_answer("roles-of-person", {"person": iri}, fmt, store, columns)
+
+
+@main.command()
+@click.argument("organisation")
+@click.option(
+    "--on",
+    "day",
+    metavar="YYYY-MM-DD",
+    default=None,
+    help="Only who held a role on this date, with how certain that is.",
+)
+@click.option("--role", default=None, help="Only holders of this role (a name or IRI).")
+@ANSWER_FORMAT
+@DATA_OPTION
+def holders(
+    organisation: str, day: str | None, role: str | None, fmt: str | None, data: Path | None
+) -> None:
+    """Who held which role at ORGANISATION (a name or IRI), and when, as the sources state it."""
+    from kgraph.errors import BadParameter
+
+    if day is not None and role is not None:
+        raise BadParameter("give --on or --role, not both")
+    _, store = open_store(data)
+    org = _resolve(store, organisation, "organisation")
+    person = ("person", _label("personLabel", "person"))
+    role_column = ("role", _label("roleLabel", "role"))
+    when = ("when", _label("basis"))
+    if day is not None:
+        columns = [person, role_column, ("certainty", _label("certainty")), when]
+        _show_answer("holders-on-date", {"organisation": org, "date": day}, fmt, store, columns)
+    elif role is not None:
+        role_iri = _resolve(store, role, "role")
+        values = {"organisation": org, "role": role_iri}
+        _show_answer("holders-of-role", values, fmt, store, [person, when])
+    else:
+        columns = [person, role_column, when]
+        _show_answer("people-of-organisation", {"organisation": org}, fmt, store, columns)
+
+
+@main.command()
+@click.argument("authority")
+@ANSWER_FORMAT
+@DATA_OPTION
+def history(authority: str, fmt: str | None, data: Path | None) -> None:
+    """Every Ofsted judgement of AUTHORITY's children's services (a name or IRI), in time order."""
+    _, store = open_store(data)
+    iri = _resolve(store, authority, "authority")
+    columns = [
+        ("date", lambda t: t.get("date") or "undated"),
+        ("inspection", _label("inspection")),
+        ("area", _label("areaLabel", "area")),
+        ("grade", _label("gradeLabel", "grade")),
+        ("sources", _label("sources")),
+    ]
+    _show_answer("inspection-history", {"authority": iri}, fmt, store, columns)

@@ -35,7 +35,10 @@ class Period:
         year, month, day = match.groups()
         y = int(year)
         if day is not None:
-            d = date(y, int(month), int(day))
+            try:
+                d = date(y, int(month), int(day))
+            except ValueError:
+                raise ValueError(f"not a date: {text!r}") from None
             return cls(d, d, DAY, text.strip())
         if month is not None:
             m = int(month)

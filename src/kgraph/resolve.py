@@ -20,9 +20,10 @@ KINDS: dict[str, tuple[URIRef, str]] = {
 }
 
 # Entities whose label, alternative label or name contains the name (any case), or that govern an
-# area so named; ofKind says whether each is of the wanted kind.
+# area so named; ofKind says whether each is of the wanted kind. The bound ?name and ?kind are
+# projected: Oxigraph substitutes only projected variables.
 MATCHES = """
-SELECT DISTINCT ?entity ?label ?text ?via ?ofKind WHERE {
+SELECT DISTINCT ?entity ?label ?text ?via ?ofKind ?name ?kind WHERE {
   {
     VALUES ?p { rdfs:label skos:altLabel foaf:name skos:prefLabel }
     ?entity ?p ?text .

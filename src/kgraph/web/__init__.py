@@ -23,6 +23,9 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     from kgraph.web import pages
 
     app.register_blueprint(pages.bp)
+    from kgraph.web import queries
+
+    app.register_blueprint(queries.bp)
     return app
 
 

@@ -20,6 +20,7 @@ from kgraph.queries import load_queries
 from kgraph.vocabulary import terms_by_prefix
 from kgraph.web import downloads, get_store
 from kgraph.web.rdf_response import HTML, negotiate, send_bytes
+from kgraph.web.timelines import timeline_panels
 
 bp = Blueprint(
     "pages",
@@ -120,7 +121,10 @@ def resource(path: str) -> Response:
         return send_bytes(data, fmt, vary=("Accept",))
     description = describe(store, iri)
     alternates = _alternates(RESOURCE_FORMATS)
-    resp = Response(render_template("resource.html", d=description, alternates=alternates))
+    panels = timeline_panels(store, iri, description.label, local_href)
+    resp = Response(
+        render_template("resource.html", d=description, alternates=alternates, panels=panels)
+    )
     resp.headers["Vary"] = "Accept"
     return resp
 

@@ -3,12 +3,11 @@ independently with rdflib and counted in Python."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
-from rdflib import Graph, Namespace, URIRef
+from data_files import DATE_PROPERTIES, TIME, is_dated, memberships, read_data
+from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, ORG, PROV
 
 from kgraph.asof import Period
@@ -17,8 +16,6 @@ from kgraph.queries import load_queries
 from kgraph.queries.answers import answer, run_named
 from kgraph.store import Store
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-TIME = Namespace("http://www.w3.org/2006/time#")
 NICK = ID["person/nick-whitfield"]
 LIZ = ID["person/liz-green"]
 KINGSTON = ID["authority/kingston-upon-thames"]
@@ -26,7 +23,6 @@ AFC = ID["organisation/achieving-for-children"]
 COUNCIL_LEADER = ID["role/council-leader"]
 INSPECTION_2013 = ID["inspection/kingston-upon-thames-2013"]
 OUTSTANDING = ID["inspection/kingston-upon-thames-outstanding"]
-DATE_PROPERTIES = (TIME.inXSDDate, TIME.inXSDgYearMonth, TIME.inXSDgYear)
 CANNED = (
     "roles-of-person",
     "holders-of-role",
@@ -39,31 +35,14 @@ CANNED = (
 )
 
 
-# A data file that states any of these is parsed for the checks; statistics files are not.
-ABOUT = ("org:Membership", "kg:Inspection", "kg:ServiceArrangement")
-
-
 @pytest.fixture(scope="module")
 def data() -> Graph:
-    """The data files about memberships, inspections and sources, parsed here without kgraph."""
-    graph = Graph()
-    for path in sorted(DATA.rglob("*.ttl")):
-        text = path.read_text(encoding="utf-8")
-        if any(word in text for word in ABOUT):
-            graph.parse(data=text, format="turtle", publicID=path.as_uri())
-    return graph
+    """The data files about memberships, inspections and sources, parsed without kgraph."""
+    return read_data()
 
 
 def source_id(graph: Graph, source: URIRef) -> str:
     return str(graph.value(source, DCTERMS.identifier)).removesuffix(".txt")
-
-
-def memberships(graph: Graph, **where: URIRef) -> Iterator[URIRef]:
-    """Memberships whose org:member / org:organization / org:role are as given."""
-    predicates = {"person": ORG.member, "organisation": ORG.organization, "role": ORG.role}
-    for m in set(graph.subjects(ORG.member, None)):
-        if all((m, predicates[k], v) in graph for k, v in where.items()):
-            yield m
 
 
 def instant_value(graph: Graph, interval: URIRef, link: URIRef) -> str | None:
@@ -220,16 +199,6 @@ def test_holders_on_2013_07_01_reads_precision_right(store: Store) -> None:
     assert all(r["attested"] != "2015" for r in rows)
 
 
-def dated(graph: Graph, inspection: URIRef) -> bool:
-    """True when any source gives the inspection a visit, publication or reported date."""
-    return any(
-        graph.value(t, p) is not None
-        for link in (KG.visitTime, KG.publicationTime, KG.reportedTime)
-        for t in graph.objects(inspection, link)
-        for p in DATE_PROPERTIES
-    )
-
-
 def test_inspection_history_is_every_judgement_of_kingston(store: Store, data: Graph) -> None:
     rows = run_named(store, "inspection-history", {"authority": str(KINGSTON)}).rows
     inspections = set(data.subjects(KG.inspected, KINGSTON))
@@ -245,7 +214,7 @@ def test_inspection_history_is_every_judgement_of_kingston(store: Store, data: G
     # of the dates sources give, the one that ends first: June 2012 (000) before 2012 or 10 July
     assert dates[str(ID["inspection/kingston-upon-thames-2012"])] == "2012-06"
     assert dates[str(INSPECTION_2013)] == "2013-06"  # visited June 2013 (002)
-    undated = {str(i) for i in inspections if not dated(data, i)}
+    undated = {str(i) for i in inspections if not is_dated(data, i)}
     assert {i for i, d in dates.items() if d is None} == undated
     previous = {r["inspection"]: r["previous"] for r in rows}
     assert previous[str(OUTSTANDING)] == str(ID["inspection/kingston-upon-thames-2015"])

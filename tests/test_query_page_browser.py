@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from browser import ARTIFACTS, chromium
+from browser import wait as _wait
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1200,1400",
-)
-ARTIFACTS = Path(__file__).parent / "artifacts"
-# A guard so a page that never answers fails instead of hanging; not a timing check.
-WAIT_GUARD_SECONDS = 60
 AUTHORITIES = """PREFIX kg: <https://w3id.org/kgraph/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?authority ?name WHERE {
@@ -38,41 +21,11 @@ ORDER BY ?name
 """
 
 
-def _browser_available() -> bool:
-    return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
-
-
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """Headless Chromium driven through the system chromedriver; skipped only outside CI."""
-    if not _browser_available():
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the browser test: install chromium and chromium-driver")
-        pytest.skip("chromium or chromedriver is not installed")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the browser test: install selenium")
-        pytest.skip("selenium is not installed")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(WAIT_GUARD_SECONDS)
-    try:
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as driver:
         yield driver
-    finally:
-        driver.quit()
-
-
-def _wait(driver, condition):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, WAIT_GUARD_SECONDS).until(condition)
 
 
 def _open_query_page(driver, url: str) -> None:

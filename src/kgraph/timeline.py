@@ -10,6 +10,7 @@ nothing is widened into an interval the sources do not state. The drawing scales
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -28,6 +29,7 @@ LABEL_SIZE = 12
 SMALL_SIZE = 10.5
 ROW = 14  # height of the row a lane draws its bars and marks in
 UNDATED_SLOT = 26
+CELL = 20  # width of an inspection's grade cell
 OVERALL = "https://w3id.org/kgraph/id/judgement-area/overall-effectiveness"
 # grade (last part of its IRI) -> (fill, text colour, short letter)
 GRADES: dict[str, tuple[str, str, str]] = {
@@ -455,8 +457,9 @@ def _draw_grid(grid: Grid, scale: Scale, y: float, slots: dict[str, float]) -> t
         y += len(lines) * (SMALL_SIZE + 2.5)
         rows[area] = y + ROW / 2 + 1
         y += ROW + 6
-    for inspection in grid.inspections:
-        x = _inspection_x(inspection, scale, slots)
+    xs = _spread([_inspection_x(i, scale, slots) for i in grid.inspections], CELL + 2)
+    label_rows = _label_rows(xs, 44)
+    for inspection, x, label_row in zip(grid.inspections, xs, label_rows, strict=True):
         placed = inspection.placed
         when = placed.date.text if placed.date else "undated"
         after = f", after the inspection of {placed.after.text}" if placed.after else ""
@@ -472,7 +475,8 @@ def _draw_grid(grid: Grid, scale: Scale, y: float, slots: dict[str, float]) -> t
             cells.append(
                 f'<a href="{_esc(j.href)}"><title>{_esc(tip)}</title>'
                 f'<rect class="judgement" data-area="{_esc(j.area)}" data-grade="{_esc(j.grade)}" '
-                f'x="{x - 10:.1f}" y="{cy - 7:.1f}" width="20" height="14" rx="2" fill="{fill}" '
+                f'x="{x - CELL / 2:.1f}" y="{cy - 7:.1f}" width="{CELL}" height="14" rx="2" '
+                f'fill="{fill}" '
                 f'stroke="{INK}" stroke-width="{1 if placed.undated else 0}"{dashed}/>'
                 f'<text x="{x:.1f}" y="{cy + 3.5:.1f}" font-size="9.5" font-weight="700" '
                 f'fill="{ink}" text-anchor="middle">{letter}</text></a>'
@@ -484,10 +488,35 @@ def _draw_grid(grid: Grid, scale: Scale, y: float, slots: dict[str, float]) -> t
             f'data-undated="{"true" if placed.undated else "false"}">'
             + "".join(cells)
             + f'<a href="{_esc(inspection.href)}"><title>{_esc(tip)}</title>'
-            f'<text x="{x:.1f}" y="{y + 8:.1f}" font-size="9" fill="{MUTED}" '
+            f'<text x="{_inside(x, len(_short_date(placed)) * 9 * 0.6):.1f}" '
+            f'y="{y + 8 + 10 * label_row:.1f}" font-size="9" fill="{MUTED}" '
             f'text-anchor="middle">{_esc(_short_date(placed))}</text></a></g>'
         )
-    return "".join(out), y + 14
+    return "".join(out), y + 14 + 10 * max(label_rows, default=0)
+
+
+def _inside(x: float, width: float) -> float:
+    """The middle of a centred text of width moved so the text stays inside the picture."""
+    return min(max(x, PAD / 2 + width / 2), WIDTH - PAD / 2 - width / 2)
+
+
+def _spread(xs: Sequence[float], gap: float) -> list[float]:
+    """Positions moved right just enough that neighbours are gap apart, in their order."""
+    order = sorted(range(len(xs)), key=lambda i: xs[i])
+    out = list(xs)
+    for previous, current in itertools.pairwise(order):
+        out[current] = max(out[current], out[previous] + gap)
+    return out
+
+
+def _label_rows(xs: Sequence[float], width: float) -> list[int]:
+    """0 or 1 for each label: the second row when the first is taken there."""
+    rows = [0] * len(xs)
+    last = [-1e9, -1e9]
+    for i in sorted(range(len(xs)), key=lambda i: xs[i]):
+        row = 0 if xs[i] - last[0] >= width else 1
+        rows[i], last[row] = row, xs[i]
+    return rows
 
 
 def _short_date(placed: Placed) -> str:

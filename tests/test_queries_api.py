@@ -181,3 +181,8 @@ def test_examples_link_json_and_csv(client: FlaskClient) -> None:
     }
     assert urlsplit(q["example_csv"]).path == "/queries/holders-on-date.csv"
     assert client.get(q["example_csv"]).mimetype == "text/csv"
+
+
+def test_every_page_links_to_the_listing(client: FlaskClient) -> None:
+    page = client.get("/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert 'href="/queries"' in page

@@ -74,7 +74,8 @@ def test_listing_is_an_html_page_of_forms_for_browsers(client: FlaskClient) -> N
     assert client.get("/queries?_format=html").mimetype == "text/html"
 
 
-def test_answer_is_datasette_style_json(client: FlaskClient, store: Store) -> None:
+def test_answer_is_datasette_style_json(client: FlaskClient) -> None:
+    store: Store = client.application.extensions["kgraph_store"]
     resp = client.get("/queries/roles-of-person", query_string={"person": NICK})
     assert resp.status_code == 200
     assert resp.mimetype == "application/json"

@@ -153,7 +153,8 @@ def judgement(inspection: str, date: str | None, previous: str | None, area: str
         "grade": GRADE + grade,
         "gradeLabel": grade.capitalize(),
         "gradeRank": 1,
-        "sources": "900_test 901_test",
+        "sources": "901_test 900_test",
+        "source": SRC + "900_test",
     }
 
 

@@ -47,6 +47,10 @@ return {
     const t = a ? a.querySelector('title') : null;
     return t ? t.textContent : '';
   }),
+  cellHrefs: q('.judgement').map((e) => {
+    const a = e.closest('a');
+    return a ? new URL(a.getAttribute('href'), document.baseURI).href : null;
+  }),
   viewBox: svg.getAttribute('viewBox'),
   left: svg.getBoundingClientRect().left,
   right: svg.getBoundingClientRect().right,
@@ -153,6 +157,11 @@ def test_an_authoritys_inspections_beside_its_people(
     assert counts["bars"] == bars
     assert counts["marks"] == len(held) - (bars - len(arrangements))
     assert_linked_to_sources(live_server, counts)
+    # each grade links to a source that states it
+    assert all(h and h.startswith(live_server.url + "/id/source/") for h in counts["cellHrefs"])
+    for href in sorted(set(counts["cellHrefs"])):
+        with urllib.request.urlopen(href) as response:
+            assert response.status == 200
     save(browser, "authority", "timeline-authority")
     legend = browser.execute_script(
         "return Array.from(document.querySelectorAll('svg.timeline .legend-entry'))"

@@ -345,6 +345,6 @@ def history(authority: str, fmt: str | None, data: Path | None) -> None:
         ("inspection", _label("inspection")),
         ("area", _label("areaLabel", "area")),
         ("grade", _label("gradeLabel", "grade")),
-        ("sources", _label("sources")),
+        ("sources", lambda t: " ".join(sorted(str(t.get("sources") or "").split()))),
     ]
     _show_answer("inspection-history", {"authority": iri}, fmt, store, columns)

@@ -243,15 +243,15 @@ def inspection_grid(rows: Iterable[Row], href: Href) -> Grid:
         if not area:
             continue
         areas.setdefault(area, _text(row.get("areaLabel")) or area)
-        sources = _text(row.get("sources"))
-        first_source = sources.split()[0] if sources else ""
+        sources = " ".join(sorted(_text(row.get("sources")).split()))
+        source = _text(row.get("source"))
         judgements.setdefault(iri, []).append(
             Judgement(
                 area=area,
                 grade=_text(row.get("grade")),
                 grade_label=_text(row.get("gradeLabel")),
                 sources=sources,
-                href=href(_source_iri(first_source)) if first_source else href(iri),
+                href=href(source or iri),
             )
         )
     placed = order_inspections(
@@ -273,10 +273,6 @@ def inspection_grid(rows: Iterable[Row], href: Href) -> Grid:
     ]
     ordered_areas = sorted(areas.items(), key=lambda a: (a[0] != OVERALL, a[1].lower()))
     return Grid(ordered_areas, inspections)
-
-
-def _source_iri(source_id: str) -> str:
-    return "https://w3id.org/kgraph/id/source/" + source_id
 
 
 # ---- drawing ---------------------------------------------------------------------------------

@@ -1,7 +1,13 @@
 """Shared fixtures: the app around the project's graph, its client and CLI runner, real servers.
 
-- ``store``: the project's graph (ontology and data/), loaded once per session; read, don't change.
-- ``app``, ``client``, ``runner``: the Flask app around ``store``, its test client, its CLI runner.
+- ``store``: the project's graph (ontology and data/) in each kind of store, once per session
+  each: embedded Oxigraph (the default), rdflib (the reference) and a remote Oxigraph server;
+  a test that takes it runs once per kind and must get the same answers. Read, don't change.
+- ``default_store``: the project's graph in the default kind only, for tests above the store.
+- ``oxigraph_server``: a real ``oxigraph serve`` process on a free loopback port (session);
+  ``start_oxigraph()`` starts more, each empty.
+- ``app``, ``client``, ``runner``: the Flask app around ``default_store``, its test client, its
+  CLI runner.
 - ``live_server``: a real ``kgraph serve`` process (gunicorn) on a free loopback port, for the
   whole session; ``live_server.url`` is ``http://127.0.0.1:PORT``, ``.sparql`` the endpoint.
 - ``start_server``: starts more such processes with extra arguments,
@@ -12,10 +18,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +35,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from kgraph.settings import Settings
 from kgraph.store import Store, load_store
+from kgraph.stores.loading import load_remote
+from kgraph.stores.remote_store import RemoteStore
 from kgraph.web import create_app
 
 READY = re.compile(r"^kgraph: serving (\d+) triples at (http://[^/\s]+)/sparql ")
@@ -33,16 +44,102 @@ READY = re.compile(r"^kgraph: serving (\d+) triples at (http://[^/\s]+)/sparql "
 START_GUARD_SECONDS = 120
 
 
+STORE_KINDS = ("oxigraph", "rdflib", "remote")
+
+
 @pytest.fixture(scope="session")
-def store() -> Store:
-    """The project's ontology and data, loaded once for the session."""
+def default_store() -> Store:
+    """The project's ontology and data in the default kind of store, loaded once."""
     return load_store(Settings.from_env())
 
 
+@pytest.fixture(scope="session", params=STORE_KINDS)
+def store(request: pytest.FixtureRequest) -> Store:
+    """The project's ontology and data in one kind of store: each test runs once per kind."""
+    kind = request.param
+    if kind == "oxigraph":
+        return request.getfixturevalue("default_store")
+    if kind == "rdflib":
+        return load_store(Settings.from_env(), kind="rdflib")
+    server: OxigraphServer = request.getfixturevalue("oxigraph_server")
+    load_remote(server.url, Settings.from_env())
+    return RemoteStore(server.url)
+
+
+@dataclass
+class OxigraphServer:
+    """A running `oxigraph serve` and its root URL (queries at /query, graph store at /store)."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    location: Path
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def oxigraph_command() -> str:
+    """The oxigraph server binary that the test extras install beside this Python."""
+    beside = Path(sys.executable).parent / "oxigraph"
+    found = str(beside) if beside.exists() else shutil.which("oxigraph")
+    if found is None:
+        pytest.fail("oxigraph is not installed: pip install -e '.[test]'")
+    return found
+
+
+@pytest.fixture(scope="session")
+def start_oxigraph(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[], OxigraphServer]]:
+    """Starts real, empty Oxigraph SPARQL servers on free loopback ports; all stop at the end."""
+    started: list[OxigraphServer] = []
+
+    def start() -> OxigraphServer:
+        location = tmp_path_factory.mktemp("oxigraph-server")
+        port = free_port()
+        command = [oxigraph_command(), "serve", "--location", str(location)]
+        with (location.parent / f"{location.name}.log").open("wb") as log:
+            process = subprocess.Popen(
+                [*command, "--bind", f"127.0.0.1:{port}"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + START_GUARD_SECONDS
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/query?query=ASK%7B%7D", timeout=5) as resp:
+                    resp.read()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    _stop(process)
+                    pytest.fail(f"oxigraph serve did not start (exit {process.returncode})")
+                time.sleep(0.05)
+        server = OxigraphServer(url=url, process=process, location=location)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        _stop(server.process)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(start_oxigraph: Callable[[], OxigraphServer]) -> OxigraphServer:
+    """A real Oxigraph SPARQL server for the whole session: the remote kind's `store`."""
+    return start_oxigraph()
+
+
 @pytest.fixture
-def app(store: Store) -> Iterator[Flask]:
-    """The Flask app serving the session's store."""
-    app = create_app(store=store, settings=Settings.from_env())
+def app(default_store: Store) -> Iterator[Flask]:
+    """The Flask app serving the session's default store."""
+    app = create_app(store=default_store, settings=Settings.from_env())
     app.config.update(TESTING=True)
     yield app
 

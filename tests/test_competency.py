@@ -1,16 +1,10 @@
-"""Each competency question of shared/competency-questions.md, answered by SPARQL."""
+"""Each competency question of shared/competency-questions.md, answered by SPARQL on every kind
+of store (the session's `store` fixture runs each test on Oxigraph, rdflib and a remote server)."""
 
 from __future__ import annotations
 
-import pytest
-
 from kgraph.queries import load_queries
-from kgraph.store import Store, load_store
-
-
-@pytest.fixture(scope="module")
-def store() -> Store:
-    return load_store()
+from kgraph.store import Store
 
 
 def rows(store: Store, name: str) -> list[dict[str, str]]:

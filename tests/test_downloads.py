@@ -70,7 +70,7 @@ def named(named_store: Store) -> FlaskClient:
 
 
 @pytest.mark.parametrize("path", sorted(DOWNLOADS))
-def test_download_is_the_whole_graph(client: FlaskClient, store: Store, path: str) -> None:
+def test_download_is_the_whole_graph(client: FlaskClient, default_store: Store, path: str) -> None:
     media, fmt, filename = DOWNLOADS[path]
     resp = client.get(path)
     assert resp.status_code == 200
@@ -78,9 +78,9 @@ def test_download_is_the_whole_graph(client: FlaskClient, store: Store, path: st
     assert resp.headers["Content-Disposition"] == f'attachment; filename="{filename}"'
     assert resp.headers["ETag"].startswith('"') and len(resp.headers["ETag"]) > 10
     assert "Accept-Encoding" in resp.headers["Vary"]
-    with store.lock:
+    with default_store.lock:
         expected = Graph()
-        for triple in store.default_graph:
+        for triple in default_store.default_graph:
             expected.add(triple)
     assert isomorphic(parse(resp.data, fmt), expected)
 

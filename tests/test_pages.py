@@ -245,7 +245,7 @@ def test_blank_nodes_are_shown_inline(client: FlaskClient) -> None:
 # --- every minted IRI of the project dereferences -------------------------------------------
 
 
-def test_links_on_project_pages_dereference(client: FlaskClient, store: Store) -> None:
+def test_links_on_project_pages_dereference(client: FlaskClient, default_store: Store) -> None:
     """Every /id/ link on the index and on every inspection page answers 200 with its label."""
     index = html_page(client, "/")
     todo = {h.split("#")[0] for h in index.hrefs() if h.startswith("/id/")}
@@ -259,9 +259,9 @@ def test_links_on_project_pages_dereference(client: FlaskClient, store: Store) -
         assert len(graph), href
 
 
-def test_authority_pages_show_their_labels(client: FlaskClient, store: Store) -> None:
+def test_authority_pages_show_their_labels(client: FlaskClient, default_store: Store) -> None:
     rows = list(
-        store.query(
+        default_store.query(
             "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
             "SELECT ?a ?label WHERE { ?a a ?cls ; rdfs:label ?label }",
             {"cls": KG.LocalAuthority},
@@ -276,7 +276,7 @@ def test_authority_pages_show_their_labels(client: FlaskClient, store: Store) ->
 # --- index -------------------------------------------------------------------------------------
 
 
-def test_index_counts_classes_and_links_onward(client: FlaskClient, store: Store) -> None:
+def test_index_counts_classes_and_links_onward(client: FlaskClient, default_store: Store) -> None:
     page = html_page(client, "/")
     for href in ("/query", "/downloads", "/ontology"):
         assert href in page.hrefs()
@@ -286,7 +286,7 @@ def test_index_counts_classes_and_links_onward(client: FlaskClient, store: Store
     assert "/id/person/nick-whitfield" in page.hrefs()
     assert "/id/source/004_f91ed88330c63e40" in page.hrefs()
     assert any(h.startswith("/id/inspection/") for h in page.hrefs())
-    rows = store.query(
+    rows = default_store.query(
         "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a ?cls }", {"cls": KG.Citation}
     )
     count = int(next(iter(rows)).n)

@@ -172,10 +172,9 @@ def test_report_lines_are_sorted_and_prefixed(context: Graph, shapes: Graph) -> 
 
 
 @pytest.fixture(scope="module")
-def project_report(store: Store) -> ValidationReport:
+def project_report(default_store: Store) -> ValidationReport:
     """The session's graph of the project (ontology and data/, conftest.py), validated once."""
-    with store.lock:
-        return validate(store.default_graph, settings=SETTINGS)
+    return validate(default_store.rdflib_graph(), settings=SETTINGS)
 
 
 def test_the_project_data_conforms(project_report: ValidationReport) -> None:

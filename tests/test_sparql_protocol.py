@@ -26,6 +26,8 @@ from rdflib.query import Result
 from kgraph.namespaces import SD
 from kgraph.settings import Settings
 from kgraph.store import Store, load_store
+from kgraph.stores.loading import load_remote
+from kgraph.stores.remote_store import RemoteStore
 from kgraph.web import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sparql_protocol"
@@ -33,6 +35,7 @@ EX = "https://example.org/kgraph-test/"
 ALPHA = EX + "graph/alpha"
 BETA = EX + "graph/beta"
 PREFIX = f"PREFIX ex: <{EX}>\n"
+STORE_KINDS = ("oxigraph", "rdflib", "remote")
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"
@@ -51,12 +54,20 @@ GRAPHS = PREFIX + "SELECT ?g ?item WHERE { GRAPH ?g { ?item ex:inGraph ?which } 
 CONSTRUCT = PREFIX + "CONSTRUCT { ?s rdfs:label ?l } WHERE { ?s a ex:Thing ; rdfs:label ?l }"
 
 
-@pytest.fixture(scope="module")
-def protocol_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    """The ontology (no data/, so other work in progress cannot break these tests) and fixtures."""
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def protocol_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Store:
+    """The ontology (no data/, so other work in progress cannot break these tests) and fixtures,
+    in each kind of store: every protocol test runs on Oxigraph, rdflib and a remote server."""
     settings = replace(Settings.from_env(), data_dir=tmp_path_factory.mktemp("no-data"))
     extra = [(None, FIXTURES / "default.ttl"), (ALPHA, FIXTURES / "alpha.ttl")]
-    return load_store(settings, [*extra, (BETA, FIXTURES / "beta.ttl")])
+    extra.append((BETA, FIXTURES / "beta.ttl"))
+    if request.param != "remote":
+        return load_store(settings, extra, kind=request.param)
+    server = request.getfixturevalue("start_oxigraph")()
+    load_remote(server.url, settings, extra)
+    return RemoteStore(server.url)
 
 
 @pytest.fixture

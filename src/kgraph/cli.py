@@ -29,20 +29,33 @@ def main() -> None:
     """kgraph: a knowledge graph of English children's services and their Ofsted inspections."""
 
 
-def settings_from(data: Path | None) -> Settings:
-    """Settings from the environment, with --data overriding the data folder."""
+def settings_from(data: Path | None, store: str | None = None) -> Settings:
+    """Settings from the environment, with --data and --store overriding theirs."""
     from dataclasses import replace
 
     settings = Settings.from_env()
-    return replace(settings, data_dir=data) if data else settings
+    if data:
+        settings = replace(settings, data_dir=data)
+    if store:
+        settings = replace(settings, store=store)
+    return settings
 
 
-def open_store(data: Path | None, extra: tuple[str, ...] = ()) -> tuple[Settings, Store]:
-    """Load the graph once for a command."""
-    from kgraph.store import load_store
+def open_store(
+    data: Path | None,
+    extra: tuple[str, ...] = (),
+    store: str | None = None,
+    *,
+    rebuild: bool = True,
+) -> tuple[Settings, Store]:
+    """Open the graph once for a command, in the store --store / KGRAPH_STORE names."""
+    from kgraph.store import open_configured
 
-    settings = settings_from(data)
-    return settings, load_store(settings, [parse_add(spec) for spec in extra])
+    settings = settings_from(data, store)
+    opened, line = open_configured(settings, [parse_add(spec) for spec in extra], rebuild=rebuild)
+    if line:
+        click.echo(line, err=True)
+    return settings, opened
 
 
 def parse_add(spec: str) -> tuple[str | None, Path]:
@@ -52,6 +65,24 @@ def parse_add(spec: str) -> tuple[str | None, Path]:
         return name, Path(path)
     return None, Path(spec)
 
+
+STORE_OPTION = click.option(
+    "--store",
+    "store_spec",
+    default=None,
+    metavar="KIND|DIR|URL",
+    help="Where the graph lives (KGRAPH_STORE): oxigraph (in memory, the default), rdflib, "
+    "a folder (a persistent Oxigraph store, built on first use and rebuilt when data/ or "
+    "ontology/ change) or the URL of a SPARQL 1.1 server.",
+)
+GRAPH_STORE_OPTION = click.option(
+    "--graph-store",
+    "graph_store",
+    default=None,
+    metavar="URL",
+    help="The remote server's Graph Store Protocol endpoint (KGRAPH_GRAPH_STORE_URL); "
+    "by default Oxigraph server's /store.",
+)
 
 DATA_OPTION = click.option(
     "--data",
@@ -78,13 +109,13 @@ DATA_OPTION = click.option(
     help="File to write; standard output when absent.",
 )
 @DATA_OPTION
-def export(fmt: str, output: Path | None, data: Path | None) -> None:
+@STORE_OPTION
+def export(fmt: str, output: Path | None, data: Path | None, store_spec: str | None) -> None:
     """Write the whole graph (ontology and data); the same input gives byte-identical output."""
     from kgraph.export import serialize
 
-    _, store = open_store(data)
-    with store.lock:
-        payload = serialize(store.default_graph, fmt)
+    _, store = open_store(data, store=store_spec)
+    payload = serialize(store.rdflib_graph(), fmt)
     if output is None:
         sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()
@@ -113,12 +144,15 @@ def export(fmt: str, output: Path | None, data: Path | None) -> None:
     help="Also load FILE, into named graph IRI if given.",
 )
 @DATA_OPTION
-def query(query: str, fmt: str | None, extra: tuple[str, ...], data: Path | None) -> None:
+@STORE_OPTION
+def query(
+    query: str, fmt: str | None, extra: tuple[str, ...], data: Path | None, store_spec: str | None
+) -> None:
     """Run a SPARQL query, given as text or as a path to a .rq file, on the graph."""
     from kgraph.queryrun import format_result
 
     text = read_query_arg(query)
-    _, store = open_store(data, extra)
+    _, store = open_store(data, extra, store_spec)
     result = store.query(text)
     fmt = fmt or ("table" if sys.stdout.isatty() else None)
     sys.stdout.buffer.write(format_result(result, fmt))
@@ -171,6 +205,12 @@ def read_query_arg(arg: str) -> str:
     help="Also load FILE, into named graph IRI if given; may be repeated.",
 )
 @DATA_OPTION
+@STORE_OPTION
+@click.option(
+    "--no-rebuild",
+    is_flag=True,
+    help="With --store DIR: refuse to start when data/ or ontology/ changed since DIR was built.",
+)
 def serve(
     host: str | None,
     port: int | None,
@@ -179,12 +219,14 @@ def serve(
     debug: bool,
     extra: tuple[str, ...],
     data: Path | None,
+    store_spec: str | None,
+    no_rebuild: bool,
 ) -> None:
     """Serve the graph: the SPARQL endpoint at /sparql, the query page at /query."""
     from kgraph.web import create_app
     from kgraph.web.server import serve_debug, serve_gunicorn
 
-    settings, store = open_store(data, extra)
+    settings, store = open_store(data, extra, store_spec, rebuild=not no_rebuild)
     host = host or settings.host
     port = settings.port if port is None else port
     app = create_app(store=store, settings=settings)
@@ -202,8 +244,11 @@ def serve(
     default=None,
     help="Folder of SHACL shapes to use instead of the project's shapes/ (KGRAPH_SHAPES_DIR).",
 )
+@STORE_OPTION
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
-def validate(data: Path | None, shapes: Path | None, files: tuple[Path, ...]) -> None:
+def validate(
+    data: Path | None, shapes: Path | None, store_spec: str | None, files: tuple[Path, ...]
+) -> None:
     """Check the ontology, the data and any FILES against the SHACL shapes.
 
     \b
@@ -217,16 +262,16 @@ def validate(data: Path | None, shapes: Path | None, files: tuple[Path, ...]) ->
     from dataclasses import replace
 
     from kgraph.errors import BadParameter
-    from kgraph.validation import project_graph
+    from kgraph.validation import project_data_graph
     from kgraph.validation import validate as validate_graph
 
-    settings = settings_from(data)
+    settings = settings_from(data, store_spec)
     if shapes is not None:
         settings = replace(settings, shapes_dir=shapes)
     for folder in (settings.ontology_dir, settings.data_dir, settings.shapes_dir):
         if not folder.is_dir():
             raise BadParameter(f"{folder}: no such folder")
-    report = validate_graph(project_graph(settings, files), settings=settings)
+    report = validate_graph(project_data_graph(settings, files), settings=settings)
     if report.shapes == 0:
         raise BadParameter(f"{settings.shapes_dir}: no SHACL shapes")
     click.echo(report.text())
@@ -348,3 +393,67 @@ def history(authority: str, fmt: str | None, data: Path | None) -> None:
         ("sources", lambda t: " ".join(sorted(str(t.get("sources") or "").split()))),
     ]
     _show_answer("inspection-history", {"authority": iri}, fmt, store, columns)
+
+
+@main.command()
+@click.option(
+    "--store",
+    "folder",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Build a persistent Oxigraph store in this folder, for kgraph serve --store DIR.",
+)
+@click.option(
+    "--to",
+    "url",
+    default=None,
+    metavar="URL",
+    help="Load into the SPARQL 1.1 server at URL (its default graph replaced, --add graphs too).",
+)
+@GRAPH_STORE_OPTION
+@click.option(
+    "--add",
+    "extra",
+    multiple=True,
+    metavar="[IRI=]FILE",
+    help="Also load FILE, into named graph IRI if given; may be repeated.",
+)
+@DATA_OPTION
+def load(
+    folder: Path | None,
+    url: str | None,
+    graph_store: str | None,
+    extra: tuple[str, ...],
+    data: Path | None,
+) -> None:
+    """Load the ontology and data once into a persistent store (--store DIR) or a server (--to URL).
+
+    \b
+    kgraph load --store DIR      then  kgraph serve --store DIR    (starts without parsing)
+    kgraph load --to URL         then  kgraph serve --store URL
+    """
+    import time
+
+    from kgraph.errors import BadParameter
+
+    if (folder is None) == (url is None):
+        raise BadParameter("give one of --store DIR or --to URL")
+    settings = settings_from(data)
+    added = [parse_add(spec) for spec in extra]
+    started = time.monotonic()
+    if folder is not None:
+        from kgraph.stores.persistent import build_folder
+
+        _, summary = build_folder(folder, settings, added)
+        click.echo(f"kgraph: built store {folder} from {summary}", err=True)
+        return
+    from kgraph.stores.loading import load_remote
+
+    assert url is not None
+    triples, graphs = load_remote(url, settings, added, graph_store)
+    seconds = time.monotonic() - started
+    named = f" and {graphs} named graph{'s' if graphs != 1 else ''}" if graphs else ""
+    click.echo(
+        f"kgraph: loaded {triples} triples into {url} (default graph{named}) in {seconds:.1f}s",
+        err=True,
+    )

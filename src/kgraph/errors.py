@@ -63,3 +63,11 @@ class UnsupportedMediaType(KgraphError):
 class Forbidden(KgraphError):
     status = 403
     title = "Forbidden"
+
+
+class StoreUnavailable(KgraphError):
+    """The store cannot be reached or opened: a remote server down, a folder that is no store."""
+
+    status = 503
+    exit_code = 1
+    title = "Store unavailable"

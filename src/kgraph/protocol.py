@@ -26,10 +26,12 @@ _FORMS = {
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    """A query ready for Store.run, and its form: SELECT, ASK, CONSTRUCT or DESCRIBE."""
+    """A query ready for Store.run: its text, its form (SELECT, ASK, CONSTRUCT or DESCRIBE),
+    and rdflib's parse of it when the store's kind parsed with rdflib."""
 
-    query: Query
+    text: str
     form: str
+    query: Query | None = None
 
 
 def parse_query(text: str) -> ParsedQuery:
@@ -40,17 +42,17 @@ def parse_query(text: str) -> ParsedQuery:
     try:
         parsed = parseQuery(text)
     except Exception as exc:
-        _refuse_update(text)
+        refuse_update(text)
         raise QuerySyntaxError(_one_line(exc)) from exc
     try:
         query = translateQuery(parsed, base=QUERY_BASE, initNs=PREFIXES)
     except Exception as exc:
         raise QuerySyntaxError(_one_line(exc)) from exc
     traverse(query.algebra, visitPre=_refuse_service)
-    return ParsedQuery(query=query, form=_FORMS[query.algebra.name])
+    return ParsedQuery(text=text, form=_FORMS[query.algebra.name], query=query)
 
 
-def _refuse_update(text: str) -> None:
+def refuse_update(text: str) -> None:
     """Raise Forbidden when text is a SPARQL Update request rather than a broken query."""
     try:
         update = parseUpdate(text)

@@ -61,10 +61,9 @@ def service_description(endpoint: str, store: Store) -> Graph:
     default_graph = URIRef(endpoint + "#default-graph")
     g.add((dataset, SD.defaultGraph, default_graph))
     g.add((default_graph, RDF.type, SD.Graph))
-    with store.lock:
-        g.add((default_graph, VOID.triples, _count(len(store.default_graph))))
-        names = store.graph_names()
-        sizes = [len(store.graph(name)) for name in names]
+    g.add((default_graph, VOID.triples, _count(store.graph_size())))
+    names = store.graph_names()
+    sizes = [store.graph_size(name) for name in names]
     for number, (name, size) in enumerate(zip(names, sizes, strict=True), start=1):
         named = URIRef(f"{endpoint}#named-graph-{number}")
         graph = URIRef(f"{endpoint}#named-graph-{number}-graph")

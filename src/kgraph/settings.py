@@ -23,6 +23,16 @@ class Settings:
     seeds_dir: Path = _setting(
         PROJECT_ROOT.parent / "shared" / "seeds", "Folder of the source articles that quotes cite."
     )
+    store: str = _setting(
+        "oxigraph",
+        "Where the graph lives: oxigraph (in memory), rdflib (in memory, the reference), "
+        "a folder (a persistent Oxigraph store) or an http(s) SPARQL 1.1 query endpoint.",
+    )
+    graph_store_url: str = _setting(
+        "",
+        "A remote store's Graph Store Protocol endpoint; empty: Oxigraph server's /store beside "
+        "its /query.",
+    )
     host: str = _setting("127.0.0.1", "Address the endpoint listens on.")
     port: int = _setting(8710, "Port the endpoint listens on.")
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 from flask import Flask
 
 from kgraph.settings import Settings
-from kgraph.store import Store, load_store
+from kgraph.store import Store, open_configured
 from kgraph.web.errors import register_error_handlers
 
 
 def create_app(store: Store | None = None, settings: Settings | None = None) -> Flask:
-    """Build the app around a store; loads the project's graph when none is given."""
+    """Build the app around a store; opens the configured one (KGRAPH_STORE) when none is given."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["KGRAPH_SETTINGS"] = settings
-    app.extensions["kgraph_store"] = store if store is not None else load_store(settings)
+    if store is None:
+        store, _ = open_configured(settings)
+    app.extensions["kgraph_store"] = store
     register_error_handlers(app)
 
     from kgraph.web import sparql

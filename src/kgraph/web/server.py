@@ -44,7 +44,9 @@ class GunicornServer(BaseApplication):
 
 def serve_gunicorn(app: Flask, host: str, port: int, workers: int, threads: int) -> None:
     """Serve app with gunicorn workers (threaded when threads > 1) until stopped."""
-    triples = len(app.extensions["kgraph_store"])
+    store = app.extensions["kgraph_store"]
+    triples = len(store)
+    store.close()  # a folder store's database reopens in each worker: RocksDB does not fork
     options: dict[str, object] = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,

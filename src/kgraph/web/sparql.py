@@ -10,7 +10,6 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, Response, current_app, make_response, request
 
 from kgraph.errors import BadParameter, Forbidden, UnsupportedMediaType
-from kgraph.protocol import parse_query
 from kgraph.results import (
     FORMATS_BY_FORM,
     GRAPH_FORMATS,
@@ -73,15 +72,14 @@ def endpoint() -> Response:
     if not text.strip():
         raise BadParameter("the query is empty")
     store = get_store()
-    with store.lock:  # rdflib's SPARQL parser (pyparsing) breaks when two threads parse at once
-        parsed = parse_query(text)
+    parsed = store.parse(text)  # each kind parses safely: rdflib's parser under the store's lock
     fmt = negotiate(
         FORMATS_BY_FORM[parsed.form],
         request.accept_mimetypes,
         params.formats,
         what=f"{parsed.form} results",
     )
-    result = store.run(parsed.query, params.default_graphs, params.named_graphs)
+    result = store.run(parsed, params.default_graphs, params.named_graphs)
     return Response(serialize_result(result, fmt), content_type=fmt.content_type)
 
 

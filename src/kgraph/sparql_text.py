@@ -1,0 +1,133 @@
+"""What a SPARQL query's text says, read without a parser: its form, SERVICE, where VALUES go.
+
+Oxigraph parses in Rust and needs no lock, but it fetches SERVICE graphs itself and exposes no
+parse tree; these token-level checks let the Oxigraph and remote stores refuse SERVICE before a
+query runs, and bind parameters through a VALUES block on a remote server.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+
+from kgraph.errors import BadParameter, KgraphError
+
+# Strings (long forms first), IRIs and comments: the parts of a query whose words are not keywords.
+_OPAQUE = re.compile(
+    r"'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
+    r"|#[^\n\r]*",
+    re.DOTALL,
+)
+# A keyword is not part of a variable (?x $x), prefixed name (p:x x:), or longer word.
+_KEYWORD = r"(?<![\w:?$\-]){word}(?![\w:\-])"
+_SERVICE = re.compile(_KEYWORD.format(word="SERVICE"), re.IGNORECASE)
+_FORM = re.compile(_KEYWORD.format(word="(SELECT|ASK|CONSTRUCT|DESCRIBE)"), re.IGNORECASE)
+_MODIFIER = re.compile(r"\s+(?:DISTINCT|REDUCED)(?![\w:\-])", re.IGNORECASE)
+_IRI_SAFE = re.compile(r"^[^<>\"{}|^`\\\x00-\x20]*$")
+
+
+def masked(text: str) -> str:
+    """The query with strings, IRIs and comments blanked out, same length, so offsets still hold."""
+    return _OPAQUE.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def uses_service(text: str) -> bool:
+    """True when the query has a SERVICE clause (or is too odd to tell, erring on refusal)."""
+    return _SERVICE.search(masked(text)) is not None
+
+
+def refuse_service(text: str) -> None:
+    """Raise the endpoint's SERVICE refusal when the query federates."""
+    if uses_service(text):
+        raise KgraphError(
+            "SERVICE (federated query) is not supported: this endpoint queries only its own graphs"
+        )
+
+
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the query's first form keyword (SELECT if none)."""
+    match = _FORM.search(masked(text))
+    return match.group(1).upper() if match else "SELECT"
+
+
+def term_text(term: Node) -> str:
+    """A term as SPARQL syntax, refusing an IRI that could end the IRI early."""
+    if isinstance(term, URIRef):
+        if not _IRI_SAFE.match(str(term)):
+            raise BadParameter(f"not an IRI that can be bound: {str(term)!r}")
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        return term.n3()
+    raise BadParameter(f"cannot bind {type(term).__name__} {term!r} on a remote store")
+
+
+def with_values(text: str, bindings: Mapping[str, Node]) -> str:
+    """The query with a VALUES block opening its WHERE group: bound values, never pasted inline.
+
+    The block joins the pattern from its start, as rdflib's initBindings and Oxigraph's
+    substitutions do for the queries kgraph runs.
+    """
+    if not bindings:
+        return text
+    names = list(bindings)
+    row = " ".join(term_text(bindings[n]) for n in names)
+    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }}"
+    at = _where_brace(masked(text))
+    return text[: at + 1] + block + text[at + 1 :]
+
+
+def with_projected(text: str, names: list[str]) -> str:
+    """The query with variables added to its outermost SELECT list (Oxigraph substitutes only
+    projected variables); unchanged when it selects * or is not a SELECT."""
+    plain = masked(text)
+    form = _FORM.search(plain)
+    if form is None or form.group(1).upper() != "SELECT":
+        return text
+    rest = _MODIFIER.match(plain, form.end())
+    at = rest.end() if rest else form.end()
+    if plain[at:].lstrip().startswith("*"):
+        return text
+    return text[:at] + " " + " ".join("?" + n for n in names) + " " + text[at:]
+
+
+def _where_brace(plain: str) -> int:
+    """Offset of the '{' opening the WHERE group of a masked query."""
+    form = _FORM.search(plain)
+    if form is None:
+        raise BadParameter(
+            "cannot bind parameters: the query has no SELECT, ASK, CONSTRUCT or DESCRIBE"
+        )
+    i = form.end()
+    if form.group(1).upper() == "CONSTRUCT":
+        rest = plain[i:].lstrip()
+        if rest.startswith("{"):  # the template; WHERE comes after it
+            i = _matching_brace(plain, plain.index("{", i)) + 1
+    depth = 0
+    for j in range(i, len(plain)):
+        c = plain[j]
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "{" and depth == 0:
+            return j
+    raise BadParameter("cannot bind parameters: the query has no WHERE group")
+
+
+def _matching_brace(plain: str, start: int) -> int:
+    depth = 0
+    for j in range(start, len(plain)):
+        if plain[j] == "{":
+            depth += 1
+        elif plain[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return j
+    raise BadParameter("cannot bind parameters: unbalanced braces in the query")

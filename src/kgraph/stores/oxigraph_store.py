@@ -1,0 +1,254 @@
+"""Embedded Oxigraph (pyoxigraph), in memory or in a folder: the default kind, fast to load and
+query, and safe for concurrent reads without a lock."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+from oxrdflib import OxigraphStore as OxrdflibStore
+from rdflib import BNode, Graph, Literal, URIRef, Variable
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import XSD
+from rdflib.query import Result
+from rdflib.term import Node
+
+from kgraph.errors import KgraphError, ParseError, QuerySyntaxError
+from kgraph.namespaces import PREFIXES, bind_prefixes
+from kgraph.protocol import QUERY_BASE, ParsedQuery, parse_query
+from kgraph.sparql_text import query_form, refuse_service, with_projected, with_values
+from kgraph.store import Store, Triple, parse_file
+from kgraph.stores.terms import graph_name as ox_graph
+from kgraph.stores.terms import substitutions, to_oxigraph, to_rdflib, to_result
+
+# File suffixes whose syntax pyoxigraph does not guess from the suffix alone.
+_FORMATS = {".owl": ox.RdfFormat.RDF_XML, ".xml": ox.RdfFormat.RDF_XML}
+_FORM_OF = {ox.QuerySolutions: "SELECT", ox.QueryBoolean: "ASK"}
+_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+class OxigraphStore(Store):
+    """A pyoxigraph store: in memory, or a folder opened read-only (read-write while built)."""
+
+    kind = "oxigraph"
+
+    def __init__(self, path: Path | None = None, *, writable: bool = False) -> None:
+        super().__init__()
+        self._path = path
+        self._writable = writable
+        self._handle: ox.Store | None = ox.Store() if path is None else None
+        self._pid = os.getpid()
+        # Handles a forked worker inherited: never dropped there, RocksDB's threads did not fork.
+        self._inherited: list[ox.Store] = []
+        self._scratch = ox.Store()  # an empty store that parses protocol queries
+
+    @property
+    def path(self) -> Path | None:
+        """The folder of a persistent store; None in memory."""
+        return self._path
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        """The pyoxigraph store, opened in this process on first use."""
+        if self._path is None:
+            assert self._handle is not None
+            return self._handle
+        pid = os.getpid()
+        if self._handle is None or self._pid != pid:
+            with self._lock:
+                if self._handle is not None and self._pid != pid:
+                    self._inherited.append(self._handle)
+                    self._handle = None
+                if self._handle is None:
+                    location = str(self._path)
+                    self._handle = (
+                        ox.Store(location) if self._writable else ox.Store.read_only(location)
+                    )
+                    self._pid = pid
+        return self._handle
+
+    def close(self) -> None:
+        """Close a folder's database (reopened on next use); before gunicorn forks its workers."""
+        if self._path is not None and self._handle is not None and self._pid == os.getpid():
+            if self._writable:
+                self._handle.flush()
+            self._handle = None
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
+        refuse_service(sparql)
+        bindings = dict(bindings or {})
+        try:
+            answer = self._evaluate(sparql, bindings)
+            if answer is None:
+                # Oxigraph substitutes only projected variables: project them, then drop them.
+                names = [str(n) for n in bindings]
+                answer = self._evaluate(with_projected(sparql, names), bindings)
+                if answer is None:
+                    values = {k: v for k, v in bindings.items() if not isinstance(v, BNode)}
+                    answer = self._evaluate(with_values(sparql, values), {})
+                result = to_result(answer, query_form(sparql))
+                return _without(result, names)
+        except SyntaxError as exc:
+            raise self._syntax_error(sparql, exc) from exc
+        return to_result(answer, query_form(sparql))
+
+    def _syntax_error(self, text: str, exc: SyntaxError) -> KgraphError:
+        """The error for text Oxigraph will not parse: rdflib's reading of it when rdflib also
+        refuses it (it names the token and the line, and tells an update from a broken query),
+        else Oxigraph's own first words. Only failing queries pay for rdflib's parser."""
+        try:
+            with self._lock:  # rdflib's SPARQL parser is not thread-safe
+                parse_query(text)
+        except KgraphError as err:
+            return err
+        return QuerySyntaxError(_one_line(exc)[:300])
+
+    def _evaluate(self, sparql: str, bindings: Mapping[str, Node]) -> object | None:
+        """Oxigraph's answer, or None when a bound variable is not in the SELECT list."""
+        try:
+            return self.oxigraph.query(
+                sparql,
+                base_iri=QUERY_BASE,
+                prefixes=PREFIXES,
+                substitutions=substitutions(bindings),
+            )
+        except RuntimeError as exc:
+            if bindings and "projection" in str(exc):
+                return None
+            raise
+
+    def parse(self, text: str) -> ParsedQuery:
+        refuse_service(text)
+        try:
+            answer = self._scratch.query(text, base_iri=QUERY_BASE, prefixes=PREFIXES)
+        except SyntaxError as exc:
+            raise self._syntax_error(text, exc) from exc
+        form = _FORM_OF.get(type(answer)) or query_form(text)
+        return ParsedQuery(text=text, form=form)
+
+    def run(
+        self,
+        parsed: ParsedQuery,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+    ) -> Result:
+        dataset: dict[str, object] = {}
+        if default_graphs or named_graphs:
+            # The protocol's dataset replaces the query's FROM / FROM NAMED, both of them.
+            dataset["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+            dataset["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        try:
+            answer = self.oxigraph.query(
+                parsed.text, base_iri=QUERY_BASE, prefixes=PREFIXES, **dataset
+            )
+        except SyntaxError as exc:
+            raise self._syntax_error(parsed.text, exc) from exc
+        return to_result(answer, parsed.form)
+
+    def graph_names(self) -> list[str]:
+        store = self.oxigraph
+        return sorted(
+            g.value
+            for g in store.named_graphs()
+            if isinstance(g, ox.NamedNode)
+            and next(iter(store.quads_for_pattern(None, None, None, g)), None) is not None
+        )
+
+    def __len__(self) -> int:
+        return len(self.oxigraph)
+
+    def graph_size(self, name: str | None = None) -> int:
+        (row,) = self.oxigraph.query(_COUNT, default_graph=ox_graph(name))
+        return int(row[0].value)
+
+    def load(self, path: Path, graph_name: str | None = None, *, bulk: bool = False) -> int:
+        """Add one file; bulk loads skip the transaction (building a new folder store only)."""
+        store = self.oxigraph
+        before = len(store)
+        target = ox_graph(graph_name)
+        fmt = rdf_format(path)
+        if fmt is None or fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+            quads = [ox.Quad(q.subject, q.predicate, q.object, target) for q in read_quads(path)]
+            store.bulk_extend(quads) if bulk else store.extend(quads)
+        else:
+            options = {"path": str(path), "format": fmt, "base_iri": path.resolve().as_uri()}
+            try:
+                if bulk:
+                    store.bulk_load(**options, to_graph=target)
+                else:
+                    store.load(**options, to_graph=target)
+            except (SyntaxError, ValueError) as exc:
+                raise ParseError(f"{path}: {_one_line(exc)}") from exc
+            except OSError as exc:
+                raise ParseError(f"{path}: {exc.strerror or _one_line(exc)}") from exc
+        self._loaded()
+        return len(store) - before
+
+    def triples(
+        self,
+        pattern: tuple[Node | None, Node | None, Node | None] = (None, None, None),
+        graph_name: str | None = None,
+    ) -> list[Triple]:
+        s, p, o = (None if t is None else to_oxigraph(t) for t in pattern)
+        return [
+            (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
+            for q in self.oxigraph.quads_for_pattern(s, p, o, ox_graph(graph_name))
+        ]
+
+    def rdflib_graph(self, name: str | None = None) -> Graph:
+        """An rdflib Graph over this store (oxrdflib): nothing copied, reads go to Oxigraph."""
+        identifier = DATASET_DEFAULT_GRAPH_ID if name is None else URIRef(name)
+        graph = Graph(store=PlainStrings(store=self.oxigraph), identifier=identifier)
+        bind_prefixes(graph)
+        return graph
+
+
+class PlainStrings(OxrdflibStore):
+    """oxrdflib's rdflib Store over a pyoxigraph store, whose literals typed xsd:string come
+    out untyped, equal to the ones rdflib parses."""
+
+    def triples(self, triple_pattern, context=None):  # type: ignore[no-untyped-def]
+        for (s, p, o), contexts in super().triples(triple_pattern, context):
+            if isinstance(o, Literal) and o.datatype == XSD.string:
+                o = Literal(str(o))
+            yield (s, p, o), contexts
+
+
+def _without(result: Result, names: list[str]) -> Result:
+    """A SELECT result without the columns added to bind variables the query did not select."""
+    if result.type != "SELECT":
+        return result
+    drop = {Variable(n) for n in names}
+    result.vars = [v for v in result.vars or [] if v not in drop]
+    result.bindings = [{k: v for k, v in row.items() if k not in drop} for row in result.bindings]
+    return result
+
+
+def rdf_format(path: Path) -> ox.RdfFormat | None:
+    """The syntax of an RDF file by its suffix; None when Oxigraph does not read it."""
+    if not path.is_file():
+        raise ParseError(f"{path}: no such file")
+    return _FORMATS.get(path.suffix) or ox.RdfFormat.from_extension(path.suffix.lstrip("."))
+
+
+def read_quads(path: Path) -> list[ox.Quad]:
+    """The quads of one RDF file, parsed by Oxigraph (rdflib for syntaxes it does not read)."""
+    fmt = rdf_format(path)
+    if fmt is None:
+        scratch = Graph()
+        parse_file(scratch, path)
+        return [
+            ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.DefaultGraph())
+            for s, p, o in scratch
+        ]
+    try:
+        return list(ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()))
+    except (SyntaxError, ValueError) as exc:
+        raise ParseError(f"{path}: {_one_line(exc)}") from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    text = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+    return " ".join(text.split())[:500] or type(exc).__name__

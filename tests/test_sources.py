@@ -1,11 +1,12 @@
-"""Every quote occurs verbatim in the source it cites; every fact-bearing node cites a source."""
+"""Every quote occurs verbatim in the article it cites; every fact-bearing node cites a source:
+an article by a quote, official statistics by a locator (sheet and row)."""
 
 from __future__ import annotations
 
 import pytest
 
 from kgraph.settings import Settings
-from kgraph.store import Store, load_store
+from kgraph.store import Store
 
 QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "′": "'", "«": '"', "»": '"'})
 
@@ -13,11 +14,6 @@ QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "�
 def fold(text: str) -> str:
     """White space and the kind of quotation marks do not matter when matching a quote."""
     return " ".join(text.translate(QUOTE_MARKS).split())
-
-
-@pytest.fixture(scope="module")
-def store() -> Store:
-    return load_store()
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +64,7 @@ FACT_CLASSES = (
 )
 
 
-def test_every_fact_bearing_node_cites_a_source_with_a_quote(store: Store) -> None:
+def test_every_fact_bearing_node_cites_a_source_with_a_quote_or_locator(store: Store) -> None:
     result = store.query(
         f"""SELECT DISTINCT ?node WHERE {{
             VALUES ?class {{ {FACT_CLASSES} }}
@@ -76,13 +72,30 @@ def test_every_fact_bearing_node_cites_a_source_with_a_quote(store: Store) -> No
             FILTER (STRSTARTS(STR(?node), "https://w3id.org/kgraph/id/"))
             FILTER NOT EXISTS {{
                 ?node prov:wasDerivedFrom ?source ;
-                      prov:qualifiedDerivation [ prov:entity ?source ; kg:quote ?quote ] .
+                      prov:qualifiedDerivation ?citation .
+                ?citation prov:entity ?source .
+                {{ ?citation kg:quote ?quote . ?source a kg:Article }}
+                UNION {{ ?citation kg:locator ?where . ?source a kg:OfficialStatistics }}
             }}
             FILTER NOT EXISTS {{ ?node a kg:Source }}
         }} ORDER BY ?node"""
     )
     uncited = [str(r.node) for r in result]
-    assert not uncited, "no source or quote: " + ", ".join(uncited)
+    assert not uncited, "no source, or no quote or locator: " + ", ".join(uncited)
+
+
+def test_article_citations_quote_and_official_ones_locate(store: Store) -> None:
+    """A citation of an article has a quote and no locator; of official data, the reverse."""
+    result = store.query(
+        """SELECT ?citation WHERE {
+            ?citation a kg:Citation ; prov:entity ?source .
+            { ?source a kg:Article . FILTER NOT EXISTS { ?citation kg:quote ?q } }
+            UNION { ?source a kg:Article . ?citation kg:locator ?l }
+            UNION { ?source a kg:OfficialStatistics . FILTER NOT EXISTS { ?citation kg:locator ?l } }
+            UNION { ?source a kg:OfficialStatistics . ?citation kg:quote ?q }
+        } LIMIT 20"""
+    )
+    assert not [str(r.citation) for r in result]
 
 
 def test_no_fact_from_a_source_that_is_not_cited(store: Store) -> None:

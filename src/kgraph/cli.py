@@ -457,3 +457,71 @@ def load(
         f"kgraph: loaded {triples} triples into {url} (default graph{named}) in {seconds:.1f}s",
         err=True,
     )
+
+
+@main.command(name="import")
+@click.option(
+    "--raw",
+    "raw_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder of the official files (default: data/official/raw).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder to write the Turtle to (default: data/official).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 if the committed files differ from what the import would write.",
+)
+@DATA_OPTION
+def import_official(
+    raw_dir: Path | None, out_dir: Path | None, check: bool, data: Path | None
+) -> None:
+    """Turn Ofsted's inspection outcomes and the DfE tables into the graph's Turtle.
+
+    \b
+    Reads data/official/raw/ (the published files) and data/official/article-links.csv (which
+    article nodes the official codes name) and writes data/official/*.ttl: the same files always
+    give the same bytes.
+    """
+    from kgraph.official.build import Layout, differences, write
+
+    layout = Layout.of(settings_from(data), raw_dir, out_dir)
+    if check:
+        stale = differences(layout)
+        if stale:
+            click.echo(f"kgraph: out of date: {', '.join(stale)}", err=True)
+            sys.exit(1)
+        click.echo("kgraph: data/official is what the import writes")
+        return
+    for path, size in write(layout):
+        click.echo(f"kgraph: wrote {size} bytes to {path}", err=True)
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@DATA_OPTION
+def reconcile(fmt: str, data: Path | None) -> None:
+    """List every place where the articles and the official data meet, and whether they agree.
+
+    \b
+    One row per meeting: the same authority, area, inspection or judgement cited by both, or a
+    figure both give for the same area, measure and year (both kept, each with its source).
+    """
+    from kgraph.official.reconcile import meetings, render
+
+    _, store = open_store(data)
+    click.echo(render(meetings(store), fmt), nl=False)

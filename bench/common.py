@@ -339,8 +339,10 @@ def machine() -> dict[str, str]:
             versions.append(f"{package} {metadata.version(package)}")
         except metadata.PackageNotFoundError:
             continue
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return {
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "load average": load,
         "nproc": str(os.cpu_count()),
         "memory": memory,
         "cpu": cpu,

@@ -311,9 +311,11 @@ class Generator:
         fact.append((iri(citation), PROV + "entity", iri(source.path)))
         fact.append((iri(citation), KG + "quote", text(quote, None)))
 
-    def instant(self, fact: Fact, node: str, year: int, precision: str) -> None:
+    def instant(
+        self, fact: Fact, node: str, year: int, precision: str, months: tuple[int, int] = (1, 12)
+    ) -> None:
         """A time:Instant at node with its date at a precision: year, month or day."""
-        month = self.rng.randint(1, 12) if precision in ("month", "day") else None
+        month = self.rng.randint(*months) if precision in ("month", "day") else None
         day = self.rng.randint(1, 28) if precision == "day" else None
         prop, literal = when(year, month, day)
         fact.append((iri(node), TYPE, term(TIME, "Instant")))
@@ -525,7 +527,10 @@ class Generator:
                     time_source = rng.choice(sources)
                     time_node = f"{node}#{part}-{time_source.number}"
                     fact.append((iri(node), KG + prop, iri(time_node)))
-                    self.instant(fact, time_node, year, rng.choice(("month", "day", "year")))
+                    # visited in the first half of the year, published (reported) in the second
+                    months = (1, 6) if part == "visit" else (7, 12)
+                    precision = rng.choice(("month", "day", "year"))
+                    self.instant(fact, time_node, year, precision, months)
                     self.cite(
                         fact,
                         time_node,

@@ -115,7 +115,7 @@ def measure(
     """Each query on every contender, alternating, within the repetition and time budget.
 
     history holds (triples, median seconds) of each contender and query at the last size; a
-    query whose time there, grown in proportion to the size, would pass cap is skipped.
+    query whose time there, grown with the square of the size, would pass cap is skipped.
     """
     for query in queries:
         label = query.label
@@ -124,11 +124,12 @@ def measure(
         for c in contenders:  # warm-up, alternating
             c.samples[label] = []
             before = history.get((c.name, label))
-            if before is not None and before[1] * triples / before[0] > cap:
+            grown = None if before is None else before[1] * (triples / before[0]) ** 2
+            if grown is not None and grown > cap:
                 c.errors[label] = (
-                    f"skipped: {common.fmt(before[1], 1)} s at {common.size_label(before[0])}"
+                    f"skipped: {common.fmt(before[1], 2)} s at {common.size_label(before[0])}"
                 )
-                history[(c.name, label)] = (triples, before[1] * triples / before[0])
+                history[(c.name, label)] = (triples, grown)
                 continue
             try:
                 started = time.perf_counter()
@@ -225,15 +226,17 @@ def main(argv: list[str] | None = None) -> int:
         "--kinds", default=",".join(KINDS), help=f"comma-separated subset of {','.join(KINDS)}"
     )
     parser.add_argument(
-        "--rdflib-max", default="1M", help="largest size the rdflib store is loaded at (default 1M)"
+        "--rdflib-max",
+        default="100k",
+        help="largest size the rdflib store is loaded at (default 100k)",
     )
     parser.add_argument("--only", default="", help="run only queries whose name contains this")
     parser.add_argument(
         "--cap",
         type=float,
         default=20.0,
-        help="skip a query at a size where its time at the last size, grown in "
-        "proportion, would pass this many seconds (default 20)",
+        help="skip a query at a size where its time at the last size, grown with the square "
+        "of the size, would pass this many seconds (default 20)",
     )
     args = parser.parse_args(argv)
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]

@@ -53,7 +53,22 @@ def default_store() -> Store:
     return load_store(Settings.from_env())
 
 
-@pytest.fixture(scope="session", params=STORE_KINDS)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "store_kinds(*kinds): the kinds of store a test taking `store` runs on (default: all)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test that takes `store` once per kind (or the kinds its store_kinds mark names)."""
+    if "store" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("store_kinds")
+        kinds = marker.args if marker else STORE_KINDS
+        metafunc.parametrize("store", kinds, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def store(request: pytest.FixtureRequest) -> Store:
     """The project's ontology and data in one kind of store: each test runs once per kind."""
     kind = request.param

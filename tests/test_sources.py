@@ -8,6 +8,9 @@ import pytest
 from kgraph.settings import Settings
 from kgraph.store import Store
 
+# Audits of the whole graph: rdflib, the reference kind, takes many minutes over the official data.
+pytestmark = pytest.mark.store_kinds("oxigraph", "remote")
+
 QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "′": "'", "«": '"', "»": '"'})
 
 

@@ -35,6 +35,8 @@ THINGS_TTL = f"""@prefix ex: <{EX}> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 ex:thing-one a ex:Thing ; rdfs:label "Thing one" .
 ex:thing-two a ex:Thing ; rdfs:label "Thing two" .
+<https://example.org/kgraph-test/thing-one#part> ex:partOf ex:thing-one .
+<https://example.org/kgraph-test/thing-one-more#part> ex:partOf ex:thing-one .
 """
 
 
@@ -261,6 +263,11 @@ def test_every_kind_finds_triples_by_pattern(small_store: Store) -> None:
     assert small_store.triples((None, None, None), ALPHA) == [
         (URIRef(EX + "alpha-item"), URIRef(EX + "inGraph"), Literal("alpha"))
     ]
+
+
+def test_every_kind_finds_the_hash_parts_of_a_resource(small_store: Store) -> None:
+    assert small_store.hash_parts(URIRef(EX + "thing-one")) == [URIRef(EX + "thing-one#part")]
+    assert small_store.hash_parts(URIRef(EX + "thing-two")) == []
 
 
 def test_every_kind_lets_the_base_and_prefixes_go_undeclared(small_store: Store) -> None:

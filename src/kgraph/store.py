@@ -151,8 +151,7 @@ class Store(ABC):
         every triple costs a full scan on every page.
         """
         if self._hash_subjects is None:
-            found = sorted({str(row[0]) for row in self.query(_HASH_SUBJECTS)})
-            self._hash_subjects = found
+            self._hash_subjects = sorted(self._find_hash_subjects())
         subjects = self._hash_subjects
         prefix = f"{iri}#"
         start = bisect.bisect_left(subjects, prefix)
@@ -162,6 +161,10 @@ class Store(ABC):
                 break
             out.append(URIRef(text))
         return out
+
+    def _find_hash_subjects(self) -> set[str]:
+        """Every subject IRI with a '#' in the default graph."""
+        return {str(row[0]) for row in self.query(_HASH_SUBJECTS)}
 
     def _loaded(self) -> None:
         """Forget what was derived from the data: a load changed it."""

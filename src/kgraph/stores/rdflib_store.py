@@ -89,6 +89,12 @@ class RdflibStore(Store):
         with self._lock:
             return list(self.graph(graph_name).triples(pattern))
 
+    def _find_hash_subjects(self) -> set[str]:
+        """A scan of the subjects: rdflib's SPARQL filter over every triple is far slower."""
+        with self._lock:
+            subjects = self._dataset.default_graph.subjects(unique=True)
+            return {str(s) for s in subjects if isinstance(s, URIRef) and "#" in str(s)}
+
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
         refuse_service(sparql)  # rdflib would call the service over HTTP
         target = self._dataset.default_graph

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from kgraph.asof import DAY, MONTH, YEAR, Period, order_inspections, parse_day, year_span
+from kgraph.asof import DAY, MONTH, YEAR, Period, order_inspections, year_span
 
 
 @pytest.mark.parametrize(
@@ -53,12 +53,6 @@ def test_marks_sit_in_the_middle_of_what_they_may_mean() -> None:
     assert Period.parse("2012-07-10").middle == date(2012, 7, 10)
     assert Period.parse("2013-05").middle == date(2013, 5, 16)
     assert Period.parse("2015").middle == date(2015, 7, 2)
-
-
-def test_parse_day_takes_only_full_dates() -> None:
-    assert parse_day("2013-07-01") == date(2013, 7, 1)
-    with pytest.raises(ValueError, match="2013-07"):
-        parse_day("2013-07")
 
 
 def test_year_span_covers_whole_years_and_a_minimum() -> None:

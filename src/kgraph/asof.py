@@ -64,14 +64,6 @@ def parse_period(text: object) -> Period | None:
     return Period.parse(str(text))
 
 
-def parse_day(text: str) -> date:
-    """A full date YYYY-MM-DD as people type it; ValueError naming the text otherwise."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"not a date YYYY-MM-DD: {text!r}") from None
-
-
 def year_span(periods: Iterable[Period | None], minimum_years: int = 1) -> tuple[date, date]:
     """Whole years covering the periods: 1 January of the first to 1 January after the last."""
     present = [p for p in periods if p is not None]

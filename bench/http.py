@@ -5,8 +5,10 @@ rdflib-endpoint, serving the same graph and the same canned-query mix.
 
 Servers, each started here on 127.0.0.1 and stopped here: `kgraph serve` (gunicorn, its default
 2 workers x 4 threads, the in-memory Oxigraph store loaded from the files), `kgraph serve --store
-DIR` (its folder store, built first by `kgraph load --store DIR`), `oxigraph serve-read-only`
-(PyPI package oxigraph; its database built by `oxigraph load`) and `rdflib-endpoint serve`
+DIR` (its folder store, built first by `kgraph load --store DIR`), Oxigraph server (PyPI package
+oxigraph) in memory as `oxigraph` (`oxigraph serve`, the graph POSTed to its /store: start-up
+counts the load) and on disk as `oxigraph-disk` (`oxigraph serve-read-only` on the database
+`oxigraph load` built), and `rdflib-endpoint serve`
 (rdflib in memory, under uvicorn). Every server answers the same texts: each canned query with its
 example and its synthetic parameters bound by a VALUES block, POSTed as a SPARQL protocol form
 with Accept: application/sparql-results+json. kgraph's own API (GET /queries/NAME?params) is
@@ -44,7 +46,7 @@ from urllib.parse import urlencode
 
 import common
 
-SERVERS = ("kgraph", "kgraph-folder", "oxigraph", "rdflib-endpoint")
+SERVERS = ("kgraph", "kgraph-folder", "oxigraph", "oxigraph-disk", "rdflib-endpoint")
 REFERENCE = "kgraph-sparql"
 READY = re.compile(r"serving (\d+) triples at (http://[^/\s]+)/sparql")
 SPARQL_JSON = "application/sparql-results+json"
@@ -96,6 +98,7 @@ def start(
     log_dir: Path,
     url_of: Callable[[str], str | None],
     timeout: float,
+    after_ready: Callable[[str], None] | None = None,
 ) -> Server:
     """Start a server and wait for its first answer; url_of reads its URL from its stdout."""
     out, err = log_dir / f"{name}.out", log_dir / f"{name}.err"
@@ -115,6 +118,8 @@ def start(
             if url is None:
                 time.sleep(0.05)
         common.wait_http(url, deadline, process)
+        if after_ready is not None:
+            after_ready(url)
     except BaseException:
         common.stop(process)
         raise
@@ -161,7 +166,26 @@ def start_servers(
                 return match.group(2) + "/sparql" if match else None
 
             servers.append(start(name, command, log_dir, kgraph_url, timeout))
-        elif name == "oxigraph":
+        elif name == "oxigraph":  # in memory, loaded through its Graph Store endpoint
+            cli = common.oxigraph_cli()
+            if cli is None:
+                print("# no oxigraph server binary (pip install oxigraph): skipped", flush=True)
+                continue
+            port = common.free_port()
+            command = [cli, "serve", "--bind", f"127.0.0.1:{port}"]
+            url = f"http://127.0.0.1:{port}/query"
+            nt = graph.combined_nt()
+            servers.append(
+                start(
+                    name,
+                    command,
+                    log_dir,
+                    lambda _t, u=url: u,
+                    timeout,
+                    after_ready=lambda u, f=nt: post_ntriples(u, f, timeout),
+                )
+            )
+        elif name == "oxigraph-disk":  # read-only, on the database `oxigraph load` built
             cli = common.oxigraph_cli()
             if cli is None:
                 print("# no oxigraph server binary (pip install oxigraph): skipped", flush=True)
@@ -204,6 +228,29 @@ def start_servers(
     return servers
 
 
+def post_ntriples(query_url: str, path: Path, timeout: float) -> None:
+    """Load an N-Triples file into an Oxigraph server's default graph (POST /store?default)."""
+    host, port = query_url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        with path.open("rb") as body:
+            conn.request(
+                "POST",
+                "/store?default",
+                body=body,
+                headers={
+                    "Content-Type": "application/n-triples",
+                    "Content-Length": str(path.stat().st_size),
+                },
+            )
+            resp = conn.getresponse()
+            resp.read()
+            if resp.status >= 300:
+                raise RuntimeError(f"loading {path} into Oxigraph server: HTTP {resp.status}")
+    finally:
+        conn.close()
+
+
 def sparql_requests(path: str, queries: list[common.BenchQuery]):
     out = []
     for q in queries:
@@ -225,8 +272,8 @@ def targets_for(servers: list[Server], queries: list[common.BenchQuery]) -> list
             out.append(Target("kgraph-api", s, api_requests(queries)))
         elif s.name == "kgraph-folder":
             out.append(Target("kgraph-folder-sparql", s, sparql_requests("/sparql", queries)))
-        elif s.name == "oxigraph":
-            out.append(Target("oxigraph", s, sparql_requests("/query", queries)))
+        elif s.name in ("oxigraph", "oxigraph-disk"):
+            out.append(Target(s.name, s, sparql_requests("/query", queries)))
         else:
             out.append(Target(s.name, s, sparql_requests("/", queries)))
     return out
@@ -374,7 +421,11 @@ def run_size(triples: int, args: argparse.Namespace, names: list[str]) -> None:
     ]
     if "kgraph-folder" in size_names and not common.kgraph_folder_store_available():
         size_names.remove("kgraph-folder")
-    for name in ("oxigraph", "rdflib-endpoint"):  # build what they load before timing start-ups
+    for name in (
+        "oxigraph",
+        "oxigraph-disk",
+        "rdflib-endpoint",
+    ):  # build what they load before timing start-ups
         if name in size_names:
             graph.combined_nt()
     servers = start_servers(graph, size_names, log_dir, args.start_timeout)

@@ -48,6 +48,21 @@ STORE_KINDS = ("oxigraph", "rdflib", "remote")
 
 
 @pytest.fixture(scope="session")
+def articles_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data folder without the official statistics: the articles' facts and vocabulary.
+
+    Tests that serialise the whole graph many times (exports, downloads) use it to stay quick.
+    """
+    data = Settings.from_env().data_dir
+    out = tmp_path_factory.mktemp("articles-data")
+    for path in [*data.glob("*.ttl"), *data.glob("articles/*.ttl")]:
+        target = out / path.relative_to(data)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    return out
+
+
+@pytest.fixture(scope="session")
 def default_store() -> Store:
     """The project's ontology and data in the default kind of store, loaded once."""
     return load_store(Settings.from_env())

@@ -52,6 +52,12 @@ def parse(data: bytes, fmt: str) -> Graph:
 
 
 @pytest.fixture(scope="module")
+def default_store(articles_data_dir: Path) -> Store:
+    """The whole graph is serialised for every format here: the articles' graph keeps it quick."""
+    return load_store(replace(Settings.from_env(), data_dir=articles_data_dir))
+
+
+@pytest.fixture(scope="module")
 def named_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """The sample graph plus one named graph, as `kgraph serve --add IRI=FILE` would load it."""
     path = tmp_path_factory.mktemp("named") / "extra.ttl"
@@ -87,18 +93,21 @@ def test_download_is_the_whole_graph(client: FlaskClient, default_store: Store, 
 
 @pytest.mark.parametrize("path", sorted(DOWNLOADS))
 def test_download_bytes_are_identical_across_requests_and_apps(
-    client: FlaskClient, path: str
+    client: FlaskClient, articles_data_dir: Path, path: str
 ) -> None:
     first = client.get(path).data
     assert client.get(path).data == first
     # a second app around a freshly loaded graph gives the same bytes
-    fresh = create_app(store=load_store(Settings.from_env()), settings=Settings.from_env())
+    settings = replace(Settings.from_env(), data_dir=articles_data_dir)
+    fresh = create_app(store=load_store(settings), settings=settings)
     assert fresh.test_client().get(path).data == first
 
 
 @pytest.mark.parametrize(("path", "fmt"), [("/data.ttl", "turtle"), ("/data.nq", "nquads")])
-def test_download_matches_kgraph_export(client: FlaskClient, path: str, fmt: str) -> None:
-    result = CliRunner().invoke(main, ["export", "--format", fmt])
+def test_download_matches_kgraph_export(
+    client: FlaskClient, articles_data_dir: Path, path: str, fmt: str
+) -> None:
+    result = CliRunner().invoke(main, ["export", "--format", fmt, "--data", str(articles_data_dir)])
     assert result.exit_code == 0, result.output
     assert client.get(path).data == result.stdout_bytes
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 from kgraph.cli import main
+from kgraph.settings import Settings
 from kgraph.store import load_store
 
 RDFLIB_FORMAT = {
@@ -36,13 +38,21 @@ def run(cli: CliRunner, *args: str):
 
 
 @pytest.fixture(scope="module")
-def loaded() -> Graph:
-    return load_store().default_graph
+def loaded(articles_data_dir: Path) -> Graph:
+    """The export tests run on the articles' graph: exporting is the same code at any size."""
+    return load_store(replace(Settings.from_env(), data_dir=articles_data_dir)).default_graph
+
+
+@pytest.fixture(scope="module")
+def data_args(articles_data_dir: Path) -> list[str]:
+    return ["--data", str(articles_data_dir)]
 
 
 @pytest.mark.parametrize("fmt", list(RDFLIB_FORMAT))
-def test_export_round_trips_every_format(cli: CliRunner, loaded: Graph, fmt: str) -> None:
-    result = run(cli, "export", "--format", fmt)
+def test_export_round_trips_every_format(
+    cli: CliRunner, loaded: Graph, data_args: list[str], fmt: str
+) -> None:
+    result = run(cli, "export", "--format", fmt, *data_args)
     assert result.exit_code == 0
     if fmt in ("nquads", "trig"):
         ds = Dataset()
@@ -57,14 +67,26 @@ def test_export_round_trips_every_format(cli: CliRunner, loaded: Graph, fmt: str
 
 
 @pytest.mark.parametrize("fmt", list(RDFLIB_FORMAT))
-def test_export_is_byte_identical_across_processes(tmp_path: Path, fmt: str) -> None:
+def test_export_is_byte_identical_across_processes(
+    tmp_path: Path, data_args: list[str], fmt: str
+) -> None:
     """Two separate processes (different hash seeds) write the same bytes."""
     outputs = []
     for seed in ("1", "2"):
         out = tmp_path / f"{seed}.{fmt}"
         env = {**os.environ, "PYTHONHASHSEED": seed}
         subprocess.run(
-            [sys.executable, "-m", "kgraph", "export", "--format", fmt, "--output", str(out)],
+            [
+                sys.executable,
+                "-m",
+                "kgraph",
+                "export",
+                "--format",
+                fmt,
+                "--output",
+                str(out),
+                *data_args,
+            ],
             check=True,
             env=env,
             capture_output=True,
@@ -74,7 +96,9 @@ def test_export_is_byte_identical_across_processes(tmp_path: Path, fmt: str) -> 
     assert len(outputs[0]) > 1000
 
 
-def test_export_turtle_parses_with_rapper(cli: CliRunner, tmp_path: Path, loaded: Graph) -> None:
+def test_export_turtle_parses_with_rapper(
+    cli: CliRunner, tmp_path: Path, loaded: Graph, data_args: list[str]
+) -> None:
     """An independent parser (raptor's rapper) reads our Turtle and counts the same triples."""
     rapper = shutil.which("rapper")
     if rapper is None:
@@ -82,7 +106,7 @@ def test_export_turtle_parses_with_rapper(cli: CliRunner, tmp_path: Path, loaded
             pytest.fail("rapper (raptor2-utils) must be installed in CI")
         pytest.skip("rapper not installed (apt-get install raptor2-utils)")
     out = tmp_path / "graph.ttl"
-    assert run(cli, "export", "--output", str(out)).exit_code == 0
+    assert run(cli, "export", "--output", str(out), *data_args).exit_code == 0
     proc = subprocess.run(
         [rapper, "-i", "turtle", "-o", "ntriples", "-q", str(out)], capture_output=True, text=True
     )

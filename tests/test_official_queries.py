@@ -21,14 +21,8 @@ OFFICIAL_QUERIES = (
     "graded-while-agency-rate-above-national",
 )
 GRADED = ("ILACS Standard Inspection", "ILACS Short Inspection")
-
-
-@pytest.fixture
-def store(store: Store) -> Store:
-    """Every kind of store but rdflib's, whose engine takes minutes over the full official data."""
-    if store.kind == "rdflib":
-        pytest.skip("rdflib's SPARQL engine is too slow for these queries over the full graph")
-    return store
+# rdflib's SPARQL engine takes minutes for these joins over the full official data.
+pytestmark = pytest.mark.store_kinds("oxigraph", "remote")
 
 
 def run(store: Store, name: str, **params: str) -> list[dict[str, object]]:

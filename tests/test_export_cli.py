@@ -8,11 +8,12 @@ import shutil
 import subprocess
 import sys
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import Dataset, Graph
+from rdflib import XSD, Dataset, Graph, Literal
 from rdflib.compare import isomorphic
 
 from kgraph.cli import main
@@ -28,6 +29,16 @@ RDFLIB_FORMAT = {
 }
 
 
+def same_values(graph: Graph) -> Graph:
+    """Decimals compared by value: a store may write 49.0 as "49" (the same xsd:decimal)."""
+    out = Graph()
+    for s, p, o in graph:
+        if isinstance(o, Literal) and o.datatype == XSD.decimal:
+            o = Literal(str(Decimal(str(o)).normalize()), datatype=XSD.decimal)
+        out.add((s, p, o))
+    return out
+
+
 @pytest.fixture(scope="module")
 def cli() -> CliRunner:
     return CliRunner()
@@ -40,7 +51,9 @@ def run(cli: CliRunner, *args: str):
 @pytest.fixture(scope="module")
 def loaded(articles_data_dir: Path) -> Graph:
     """The export tests run on the articles' graph: exporting is the same code at any size."""
-    return load_store(replace(Settings.from_env(), data_dir=articles_data_dir)).default_graph
+    # The reference store holds the files' triples exactly as written.
+    settings = replace(Settings.from_env(), data_dir=articles_data_dir)
+    return load_store(settings, kind="rdflib").default_graph
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +76,7 @@ def test_export_round_trips_every_format(
     else:
         back = Graph().parse(data=result.stdout_bytes, format=RDFLIB_FORMAT[fmt])
     assert len(back) == len(loaded) > 700
-    assert isomorphic(back, loaded)
+    assert isomorphic(same_values(back), same_values(loaded))
 
 
 @pytest.mark.parametrize("fmt", list(RDFLIB_FORMAT))
@@ -114,7 +127,7 @@ def test_export_turtle_parses_with_rapper(
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     assert len(lines) == len(loaded)
     back = Graph().parse(data=proc.stdout, format="nt")
-    assert isomorphic(back, loaded)
+    assert isomorphic(same_values(back), same_values(loaded))
 
 
 def test_export_to_unwritable_file_is_one_line(cli: CliRunner, tmp_path: Path) -> None:

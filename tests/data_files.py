@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
-from rdflib import Graph, Namespace, URIRef
+from rdflib import XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import ORG
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -50,3 +51,13 @@ def is_dated(graph: Graph, inspection: URIRef) -> bool:
         for t in graph.objects(inspection, link)
         for p in DATE_PROPERTIES
     )
+
+
+def same_values(graph: Graph) -> Graph:
+    """Decimals compared by value: a store may write 49.0 as "49" (the same xsd:decimal)."""
+    out = Graph()
+    for s, p, o in graph:
+        if isinstance(o, Literal) and o.datatype == XSD.decimal:
+            o = Literal(str(Decimal(str(o)).normalize()), datatype=XSD.decimal)
+        out.add((s, p, o))
+    return out

@@ -7,14 +7,14 @@ import re
 import urllib.error
 import urllib.request
 from dataclasses import replace
-from decimal import Decimal
 from html import unescape
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from data_files import same_values
 from flask.testing import FlaskClient
-from rdflib import XSD, Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
 from kgraph.cli import main
@@ -50,16 +50,6 @@ def parse(data: bytes, fmt: str) -> Graph:
             out.add((s, p, o))
         return out
     return Graph().parse(data=data, format=fmt)
-
-
-def same_values(graph: Graph) -> Graph:
-    """Decimals compared by value: a store may write 49.0 as "49" (the same xsd:decimal)."""
-    out = Graph()
-    for s, p, o in graph:
-        if isinstance(o, Literal) and o.datatype == XSD.decimal:
-            o = Literal(str(Decimal(str(o)).normalize()), datatype=XSD.decimal)
-        out.add((s, p, o))
-    return out
 
 
 @pytest.fixture(scope="module")

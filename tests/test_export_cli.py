@@ -8,12 +8,12 @@ import shutil
 import subprocess
 import sys
 from dataclasses import replace
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import XSD, Dataset, Graph, Literal
+from data_files import same_values
+from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 from kgraph.cli import main
@@ -27,16 +27,6 @@ RDFLIB_FORMAT = {
     "trig": "trig",
     "jsonld": "json-ld",
 }
-
-
-def same_values(graph: Graph) -> Graph:
-    """Decimals compared by value: a store may write 49.0 as "49" (the same xsd:decimal)."""
-    out = Graph()
-    for s, p, o in graph:
-        if isinstance(o, Literal) and o.datatype == XSD.decimal:
-            o = Literal(str(Decimal(str(o)).normalize()), datatype=XSD.decimal)
-        out.add((s, p, o))
-    return out
 
 
 @pytest.fixture(scope="module")

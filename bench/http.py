@@ -154,7 +154,7 @@ def start_servers(
             if name == "kgraph-folder":
                 folder = graph.derived / "kgraph-store"
                 if not (folder / "kgraph-store.json").is_file():
-                    import load as load_bench
+                    import startup as load_bench
 
                     load_bench.build_kgraph_folder(graph)
                 command += ["--store", str(folder), "--no-rebuild"]
@@ -192,7 +192,7 @@ def start_servers(
                 continue
             folder = graph.derived / "oxigraph-server"
             if not folder.is_dir():
-                import load as load_bench
+                import startup as load_bench
 
                 load_bench.build_oxigraph_folder(graph)
             port = common.free_port()

@@ -101,7 +101,7 @@ def open_contenders(graph: common.BenchGraph, kinds: list[str]) -> tuple[list[Co
             if not common.kgraph_folder_store_available():
                 print("# kgraph has no folder store yet: kgraph-folder skipped", flush=True)
                 continue
-            import load as load_bench
+            import startup as load_bench
 
             folder = graph.derived / "kgraph-store"
             if not (folder / "kgraph-store.json").is_file():

@@ -2,7 +2,7 @@
 
     python bench/run_all.py [--output FILE] [--quick]
 
-Runs, in order: generate (the bench graphs), load.py, queries.py, http.py, validate.py, with
+Runs, in order: generate (the bench graphs), startup.py, queries.py, http.py, validate.py, with
 arguments sized for a 2-core machine (a full run takes about 15 minutes; --quick takes about two
 at small sizes). Each step's output is printed as it comes and written to --output (default
 bench/.data/results-DATE.md), ready to be copied into bench/RESULTS.md.
@@ -22,7 +22,7 @@ from pathlib import Path
 import common
 
 FULL = [
-    ("Load and start-up", ["load.py", "--sizes", "10k,100k,1M", "--rounds", "2"]),
+    ("Load and start-up", ["startup.py", "--sizes", "10k,100k,1M", "--rounds", "2"]),
     (
         "Query latency",
         ["queries.py", "--sizes", "10k,100k,1M", "--reps", "15", "--budget", "1"],
@@ -66,7 +66,7 @@ FULL = [
     ("SHACL validation", ["validate.py", "--sizes", "10k", "--rounds", "2"]),
 ]
 QUICK = [
-    ("Load and start-up", ["load.py", "--sizes", "10k", "--rounds", "2"]),
+    ("Load and start-up", ["startup.py", "--sizes", "10k", "--rounds", "2"]),
     ("Query latency", ["queries.py", "--sizes", "10k", "--reps", "5", "--budget", "0.5"]),
     (
         "HTTP",

@@ -125,7 +125,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str]:
 @pytest.mark.parametrize(
     ("script", "table"),
     [
-        ("load.py", "### Load and start-up, 2k synthetic"),
+        ("startup.py", "### Load and start-up, 2k synthetic"),
         ("queries.py", "### Query latency (ms), 2k synthetic"),
         ("http.py", "### Canned-query mix over HTTP, 2k synthetic"),
         ("validate.py", "### SHACL validation, 2k synthetic"),

@@ -1,6 +1,6 @@
 """Load time, start-up time and peak memory of kgraph's stores against rdflib and pyoxigraph.
 
-    python bench/load.py [--sizes 10k,100k,1M] [--rounds 2] [--seed 1]
+    python bench/startup.py [--sizes 10k,100k,1M] [--rounds 2] [--seed 1]
 
 Each contender runs in a fresh child process, one after another in rounds (A B C D, A B C D:
 alternating, never all A then all B), and loads the same files: the bench graph (common.py).

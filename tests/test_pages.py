@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
@@ -401,3 +402,25 @@ def test_sparql_endpoint_serves_the_query_page_to_browsers(client: FlaskClient) 
     resp = client.get("/sparql", headers={"Accept": "text/html"})
     assert resp.status_code == 200
     assert "query-form" in Page(resp.get_data(as_text=True)).ids
+
+
+def test_a_source_cited_by_many_facts_lists_the_first_and_counts_them_all(
+    client: FlaskClient, default_store: Store
+) -> None:
+    """A DfE table's source is cited by tens of thousands of observations: the page lists the
+    first PAGE_LIMIT facts and links in, says how many there are, and links queries for them all."""
+    from kgraph.describe import PAGE_LIMIT
+
+    source = URIRef(str(ID) + "source/b1-children-in-need-2013-to-2025")
+    links = default_store.triples((None, None, source))
+    assert len(links) > PAGE_LIMIT  # the case this test is about
+    page = html_page(client, "/id/source/b1-children-in-need-2013-to-2025")
+    stated = page.text.split("Facts this source states", 1)[1].split("What links here", 1)[0]
+    assert len(re.findall(r"\brow \d+", stated)) == PAGE_LIMIT  # a locator per fact, no quote
+    assert f"The first {PAGE_LIMIT} of {len(links):,}, by IRI" in page.text
+    queries = [href for href in page.hrefs() if href.startswith("/query?")]
+    assert len(queries) == 2
+    for href in queries:
+        query = parse_qs(urlsplit(href).query)["query"][0]
+        rows = list(default_store.query(query))  # the store: /sparql caps rows
+        assert f"The first {PAGE_LIMIT} of {len(rows):,}, by IRI" in page.text

@@ -10,6 +10,7 @@ from rdflib.term import Node
 
 from kgraph.errors import NotFound
 from kgraph.namespaces import ID, KG, ONTOLOGY_IRI, PREFIXES, bind_prefixes
+from kgraph.sparql_text import term_text
 from kgraph.store import Store
 
 # Predicates that name a thing, best first; a label in English or with no language wins.
@@ -29,6 +30,9 @@ TRAILING_PREDICATES = (
 )
 CITATION = URIRef(str(KG) + "Citation")
 MAX_BNODE_DEPTH = 4
+# A page lists at most this many links in (and facts a source states); a DfE table's source is
+# cited by some hundred thousand observations. The page says how many there are in all.
+PAGE_LIMIT = 500
 
 _LABEL_IRIS = " ".join(f"<{p}>" for p in LABEL_PREDICATES)
 _LABELS = """
@@ -58,13 +62,27 @@ SELECT ?s ?p ?s_lp ?s_label ?p_lp ?p_label WHERE {{
     {label_block("p")}
 }}"""
 
+# ?r is grouped by and projected: every store kind can then bind it.
+INCOMING_COUNT = "SELECT ?r (COUNT(*) AS ?n) WHERE { ?s ?p ?r } GROUP BY ?r"
+
+INCOMING_FIRST = f"""
+SELECT ?s ?p WHERE {{ ?s ?p ?r }} ORDER BY ?s ?p LIMIT {PAGE_LIMIT}"""
+
+# A FILTER, not a second VALUES block: Oxigraph would join two VALUES blocks by a label scan.
+LABELS = f"""
+SELECT ?n ?n_lp ?n_label WHERE {{
+    ?n ?n_lp ?n_label .
+    FILTER(?n_lp IN ({", ".join(f"<{p}>" for p in LABEL_PREDICATES)}))
+}}"""
+
 CITATIONS = f"""
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX kg: <{KG}>
-SELECT ?fact ?cite ?source ?quote ?source_lp ?source_label WHERE {{
+SELECT ?fact ?cite ?source ?quote ?locator ?source_lp ?source_label WHERE {{
     ?fact prov:qualifiedDerivation ?cite .
     ?cite prov:entity ?source .
     OPTIONAL {{ ?cite kg:quote ?quote }}
+    OPTIONAL {{ ?cite kg:locator ?locator }}
     {label_block("source")}
 }}"""
 
@@ -78,12 +96,17 @@ SELECT ?source ?source_lp ?source_label WHERE {{
 CITED_BY = f"""
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX kg: <{KG}>
-SELECT ?fact ?cite ?quote ?fact_lp ?fact_label WHERE {{
+SELECT ?fact ?cite ?quote ?locator WHERE {{
     ?cite prov:entity ?r .
     ?fact prov:qualifiedDerivation ?cite .
     OPTIONAL {{ ?cite kg:quote ?quote }}
-    {label_block("fact")}
-}}"""
+    OPTIONAL {{ ?cite kg:locator ?locator }}
+}} ORDER BY ?fact ?cite LIMIT {PAGE_LIMIT}"""
+
+CITED_BY_COUNT = """
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?r (COUNT(*) AS ?n) WHERE { ?cite prov:entity ?r . ?fact prov:qualifiedDerivation ?cite }
+GROUP BY ?r"""
 
 
 @dataclass(frozen=True)
@@ -151,6 +174,7 @@ class Citation:
     source: Term
     quote: str
     citation: Node | None = None
+    locator: str = ""
 
     @property
     def anchor(self) -> str:
@@ -176,6 +200,8 @@ class Description:
     incoming: list[Incoming]
     sources: list[Citation]
     cited_by: list[Citation]
+    incoming_total: int = 0
+    cited_by_total: int = 0
 
     @property
     def iri(self) -> Node:
@@ -309,17 +335,38 @@ def hash_parts(store: Store, iri: URIRef) -> list[URIRef]:
     return store.hash_parts(iri)
 
 
-def incoming(store: Store, iri: URIRef) -> list[Incoming]:
-    """What links to the resource, sorted by the linking node's label."""
+def incoming(store: Store, iri: URIRef) -> tuple[list[Incoming], int]:
+    """What links to the resource, sorted by the linking node's label, and how many links there
+    are in all: past PAGE_LIMIT, the first PAGE_LIMIT by IRI."""
+    total = count(store, INCOMING_COUNT, iri)
     labels = LabelCollector()
     pairs: list[tuple[Node, Node]] = []
-    for row in store.query(INCOMING, {"r": iri}):
-        labels.add(row.s, row.s_lp, row.s_label)
-        labels.add(row.p, row.p_lp, row.p_label)
-        if (row.s, row.p) not in pairs:
-            pairs.append((row.s, row.p))
+    if total <= PAGE_LIMIT:
+        for row in store.query(INCOMING, {"r": iri}):
+            labels.add(row.s, row.s_lp, row.s_label)
+            labels.add(row.p, row.p_lp, row.p_label)
+            if (row.s, row.p) not in pairs:
+                pairs.append((row.s, row.p))
+    else:
+        pairs = [(row.s, row.p) for row in store.query(INCOMING_FIRST, {"r": iri})]
+        add_labels(store, labels, {node for pair in pairs for node in pair})
     out = [Incoming(labels.term(s), labels.term(p)) for s, p in pairs]
-    return sorted(out, key=lambda i: (i.subject.label.lower(), i.predicate.label.lower()))
+    return sorted(out, key=lambda i: (i.subject.label.lower(), i.predicate.label.lower())), total
+
+
+def count(store: Store, query: str, iri: URIRef) -> int:
+    """The single COUNT a query answers about the resource ?r."""
+    return next((int(row.n) for row in store.query(query, {"r": iri})), 0)
+
+
+def add_labels(store: Store, labels: LabelCollector, nodes: Iterable[Node]) -> None:
+    """Label candidates for many nodes at once, each node bound by a VALUES row."""
+    iris = sorted(n for n in nodes if isinstance(n, URIRef))
+    for start in range(0, len(iris), PAGE_LIMIT):
+        values = "VALUES ?n { " + " ".join(term_text(n) for n in iris[start : start + PAGE_LIMIT])
+        query = LABELS.replace("WHERE {", "WHERE {\n    " + values + " }", 1)
+        for row in store.query(query):
+            labels.add(row.n, row.n_lp, row.n_label)
 
 
 def citations(store: Store, nodes: list[URIRef]) -> list[Citation]:
@@ -332,8 +379,8 @@ def citations(store: Store, nodes: list[URIRef]) -> list[Citation]:
         for row in rows:
             labels.add(row.source, row.source_lp, row.source_label)
         for row in rows:
-            quote = str(row.quote) if row.quote is not None else ""
-            cite = Citation(labels.term(node), labels.term(row.source), quote, row.cite)
+            fact, src = labels.term(node), labels.term(row.source)
+            cite = Citation(fact, src, _text(row.quote), row.cite, _text(row.locator))
             if cite not in out:
                 out.append(cite)
             seen_sources.add((node, row.source))
@@ -347,35 +394,44 @@ def citations(store: Store, nodes: list[URIRef]) -> list[Citation]:
     return sorted(out, key=lambda c: (nodes.index(c.fact.node), c.source.label, c.quote))
 
 
-def cited_by(store: Store, source: URIRef) -> list[Citation]:
-    """The facts that cite this node as their source, with the quotes they rest on."""
-    labels = LabelCollector()
+def cited_by(store: Store, source: URIRef) -> tuple[list[Citation], int]:
+    """The facts that cite this node as their source, with the quotes or locators they rest on,
+    and how many there are in all: past PAGE_LIMIT, the first PAGE_LIMIT by IRI."""
+    total = count(store, CITED_BY_COUNT, source)
+    if not total:
+        return [], 0
     rows = list(store.query(CITED_BY, {"r": source}))
-    for row in rows:
-        labels.add(row.fact, row.fact_lp, row.fact_label)
+    labels = LabelCollector()
+    add_labels(store, labels, {row.fact for row in rows})
     src = Term(source, "")
     out = {
-        Citation(
-            labels.term(row.fact), src, str(row.quote) if row.quote is not None else "", row.cite
-        )
+        Citation(labels.term(row.fact), src, _text(row.quote), row.cite, _text(row.locator))
         for row in rows
     }
-    return sorted(out, key=lambda c: (c.fact.label.lower(), str(c.fact.node), c.quote))
+    key = lambda c: (c.fact.label.lower(), str(c.fact.node), c.quote, c.locator)  # noqa: E731
+    return sorted(out, key=key), total
+
+
+def _text(value: Node | None) -> str:
+    return "" if value is None else str(value)
 
 
 def describe(store: Store, iri: URIRef) -> Description:
     """The page of a resource; NotFound when the graph says nothing about it."""
     main = node_view(store, iri)
     parts = [node_view(store, part, page=iri) for part in hash_parts(store, iri)]
-    links = incoming(store, iri)
+    links, links_total = incoming(store, iri)
     if not main.properties and not main.types and not parts and not links:
         raise NotFound(f"the graph has nothing about <{iri}>")
+    facts, facts_total = cited_by(store, iri)
     return Description(
         main=main,
         parts=parts,
         incoming=links,
         sources=citations(store, [iri, *(p.node for p in parts)]),
-        cited_by=cited_by(store, iri),
+        cited_by=facts,
+        incoming_total=links_total,
+        cited_by_total=facts_total,
     )
 
 

@@ -28,6 +28,9 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     from kgraph.web import queries
 
     app.register_blueprint(queries.bp)
+    from kgraph.web import health
+
+    app.register_blueprint(health.bp)
     return app
 
 

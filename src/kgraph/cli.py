@@ -198,6 +198,13 @@ def read_query_arg(arg: str) -> str:
     "--debug", is_flag=True, help="Flask's development server in debug mode instead of gunicorn."
 )
 @click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="One line per request on standard output: time, client, method, path, status, bytes, "
+    "seconds.",
+)
+@click.option(
     "--add",
     "extra",
     multiple=True,
@@ -217,12 +224,16 @@ def serve(
     workers: int,
     threads: int,
     debug: bool,
+    access_log: bool,
     extra: tuple[str, ...],
     data: Path | None,
     store_spec: str | None,
     no_rebuild: bool,
 ) -> None:
-    """Serve the graph: the SPARQL endpoint at /sparql, the query page at /query."""
+    """Serve the graph: the SPARQL endpoint at /sparql, the query page at /query, /health.
+
+    SIGTERM stops the server gracefully: requests in flight are answered first.
+    """
     from kgraph.web import create_app
     from kgraph.web.server import serve_debug, serve_gunicorn
 
@@ -233,7 +244,7 @@ def serve(
     if debug:
         serve_debug(app, host, port)
     else:
-        serve_gunicorn(app, host, port, workers=workers, threads=threads)
+        serve_gunicorn(app, host, port, workers=workers, threads=threads, access_log=access_log)
 
 
 @main.command()

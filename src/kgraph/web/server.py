@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from urllib.parse import quote
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+# One line per request on standard output (after the ready line), e.g.
+# [24/Nov/2026:15:40:00 +0000] 127.0.0.1 GET /sparql 200 512 0.003214s
+# time, client, method, path (percent-encoded, without the query string), status, bytes sent,
+# seconds taken. Warnings and errors go to standard error.
+ACCESS_LOG_FORMAT = "%(t)s %(h)s %(m)s %(U)s %(s)s %(b)s %(L)ss"
 
 
 def ready_line(triples: int, host: str, port: int) -> str:
@@ -42,8 +50,24 @@ class GunicornServer(BaseApplication):
         self.on_ready(host, port)
 
 
-def serve_gunicorn(app: Flask, host: str, port: int, workers: int, threads: int) -> None:
-    """Serve app with gunicorn workers (threaded when threads > 1) until stopped."""
+class AccessLogger(Logger):
+    """gunicorn's logger with the path percent-encoded, so a request is always one log line."""
+
+    def atoms(
+        self, resp: object, req: object, environ: dict[str, str], request_time: object
+    ) -> dict[str, object]:
+        """gunicorn's log atoms, %(U)s made safe to print."""
+        atoms = super().atoms(resp, req, environ, request_time)
+        path = environ.get("PATH_INFO") or "/"
+        atoms["U"] = quote(path, safe="/:@!$&'()*+,;=-._~", encoding="latin-1", errors="replace")
+        return atoms
+
+
+def serve_gunicorn(
+    app: Flask, host: str, port: int, workers: int, threads: int, access_log: bool = True
+) -> None:
+    """Serve app with gunicorn workers (threaded when threads > 1) until stopped; SIGTERM stops
+    it gracefully (requests in flight are answered, for up to gunicorn's graceful timeout)."""
     store = app.extensions["kgraph_store"]
     triples = len(store)
     store.close()  # a folder store's database reopens in each worker: RocksDB does not fork
@@ -53,7 +77,9 @@ def serve_gunicorn(app: Flask, host: str, port: int, workers: int, threads: int)
         "threads": threads,
         "worker_class": "gthread" if threads > 1 else "sync",
         "preload_app": True,
-        "accesslog": None,
+        "accesslog": "-" if access_log else None,
+        "access_log_format": ACCESS_LOG_FORMAT,
+        "logger_class": AccessLogger,
         "errorlog": "-",
         "loglevel": "warning",
     }

@@ -15,7 +15,7 @@ from rdflib.namespace import XSD
 from rdflib.query import Result
 from rdflib.term import Node
 
-from kgraph.errors import KgraphError, ParseError, QuerySyntaxError
+from kgraph.errors import BadParameter, KgraphError, ParseError, QuerySyntaxError
 from kgraph.namespaces import PREFIXES, bind_prefixes
 from kgraph.protocol import QUERY_BASE, ParsedQuery, parse_query
 from kgraph.sparql_text import query_form, refuse_service, with_projected, with_values
@@ -78,18 +78,14 @@ class OxigraphStore(Store):
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
         refuse_service(sparql)
-        bindings = dict(bindings or {})
+        text, rest = bound_by_values(sparql, bindings or {})
         try:
-            answer = self._evaluate(sparql, bindings)
+            answer = self._evaluate(text, rest)
             if answer is None:
                 # Oxigraph substitutes only projected variables: project them, then drop them.
-                names = [str(n) for n in bindings]
-                answer = self._evaluate(with_projected(sparql, names), bindings)
-                if answer is None:
-                    values = {k: v for k, v in bindings.items() if not isinstance(v, BNode)}
-                    answer = self._evaluate(with_values(sparql, values), {})
-                result = to_result(answer, query_form(sparql))
-                return _without(result, names)
+                names = [str(n) for n in rest]
+                answer = self._evaluate(with_projected(text, names), rest)
+                return _without(to_result(answer, query_form(sparql)), names)
         except SyntaxError as exc:
             raise self._syntax_error(sparql, exc) from exc
         return to_result(answer, query_form(sparql))
@@ -214,6 +210,26 @@ class PlainStrings(OxrdflibStore):
             if isinstance(o, Literal) and o.datatype == XSD.string:
                 o = Literal(str(o))
             yield (s, p, o), contexts
+
+
+def bound_by_values(sparql: str, bindings: Mapping[str, Node]) -> tuple[str, dict[str, Node]]:
+    """The query with its IRI and literal parameters in a VALUES block opening the WHERE group,
+    and the parameters left to bind as Oxigraph substitutions.
+
+    Oxigraph plans a query before it applies substitutions, so a substituted parameter is a
+    filter on every match of the pattern it plans from (a type triple, say); in a VALUES block
+    the planner starts from the bound node. Blank nodes cannot be written in a query, and a
+    query with no WHERE group (DESCRIBE <x>) or an IRI that cannot be written takes no VALUES
+    block: those stay substitutions, which bind a variable whether or not it is projected.
+    """
+    values = {k: v for k, v in bindings.items() if not isinstance(v, BNode)}
+    rest = {k: v for k, v in bindings.items() if isinstance(v, BNode)}
+    if not values:
+        return sparql, rest
+    try:
+        return with_values(sparql, values), rest
+    except BadParameter:
+        return sparql, dict(bindings)
 
 
 def _without(result: Result, names: list[str]) -> Result:

@@ -148,15 +148,28 @@ def export(fmt: str, output: Path | None, data: Path | None, store_spec: str | N
 def query(
     query: str, fmt: str | None, extra: tuple[str, ...], data: Path | None, store_spec: str | None
 ) -> None:
-    """Run a SPARQL query, given as text or as a path to a .rq file, on the graph."""
+    """Run a SPARQL query, given as text or as a path to a .rq file, on the graph.
+
+    It runs as the endpoint runs it: in a process stopped after KGRAPH_QUERY_TIMEOUT seconds,
+    capped at KGRAPH_MAX_ROWS rows, over loaded graphs only (no file or network access).
+    """
+    from kgraph.executor import GuardedStore
     from kgraph.queryrun import format_result
 
     text = read_query_arg(query)
-    _, store = open_store(data, extra, store_spec)
-    result = store.query(text)
+    settings, store = open_store(data, extra, store_spec)
+    guarded = GuardedStore(store, settings).start(workers=1)
+    try:
+        result = guarded.run(guarded.parse(text))
+    finally:
+        guarded.stop()
     fmt = fmt or ("table" if sys.stdout.isatty() else None)
     sys.stdout.buffer.write(format_result(result, fmt))
     sys.stdout.buffer.flush()
+    if result.truncated:
+        click.echo(
+            f"kgraph: the answer was cut off at {result.max_rows} rows (KGRAPH_MAX_ROWS)", err=True
+        )
 
 
 def read_query_arg(arg: str) -> str:

@@ -71,3 +71,23 @@ class StoreUnavailable(KgraphError):
     status = 503
     exit_code = 1
     title = "Store unavailable"
+
+
+class QueryTimeout(KgraphError):
+    """A query ran past its time limit and its worker was stopped."""
+
+    status = 503
+    exit_code = 3
+    title = "Query timeout"
+
+
+class PayloadTooLarge(KgraphError):
+    status = 413
+    exit_code = 2
+    title = "Payload too large"
+
+
+class UriTooLong(KgraphError):
+    status = 414
+    exit_code = 2
+    title = "URI too long"

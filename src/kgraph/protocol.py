@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rdflib import URIRef
 from rdflib.plugins.sparql.algebra import translateQuery, traverse
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Query
 
-from kgraph.errors import Forbidden, KgraphError, QuerySyntaxError
+from kgraph.errors import Forbidden, QuerySyntaxError
 from kgraph.namespaces import ID, PREFIXES
+from kgraph.sparql_text import refuse_service, refuse_service_target
 
 # Relative IRIs in a query resolve against the graph's own IRIs (SPARQL 1.1 Protocol 2.3 lets
 # a service choose its base), and the project's prefixes need no PREFIX line.
@@ -34,8 +37,9 @@ class ParsedQuery:
     query: Query | None = None
 
 
-def parse_query(text: str) -> ParsedQuery:
-    """Parse and translate a query; updates are Forbidden, SERVICE and bad syntax are 400s.
+def parse_query(text: str, allowed_services: Sequence[str] = ()) -> ParsedQuery:
+    """Parse and translate a query; updates are Forbidden, bad syntax and SERVICE to an IRI not
+    under an allowed prefix are 400s.
 
     Call it holding the store's lock: rdflib's pyparsing grammar is not thread-safe.
     """
@@ -48,7 +52,8 @@ def parse_query(text: str) -> ParsedQuery:
         query = translateQuery(parsed, base=QUERY_BASE, initNs=PREFIXES)
     except Exception as exc:
         raise QuerySyntaxError(_one_line(exc)) from exc
-    traverse(query.algebra, visitPre=_refuse_service)
+    refuse_service(text, allowed_services)
+    traverse(query.algebra, visitPre=lambda node: _refuse_service(node, allowed_services))
     return ParsedQuery(text=text, form=_FORMS[query.algebra.name], query=query)
 
 
@@ -65,11 +70,13 @@ def refuse_update(text: str) -> None:
         )
 
 
-def _refuse_service(node: object) -> None:
+def _refuse_service(node: object, allowed: Sequence[str]) -> None:
     if isinstance(node, CompValue) and node.name == "ServiceGraphPattern":
-        raise KgraphError(
-            "SERVICE (federated query) is not supported: this endpoint queries only its own graphs"
-        )
+        term = node.get("term")
+        target = f"<{term}>" if isinstance(term, URIRef) else str(term)
+        if not allowed:
+            refuse_service("SERVICE", allowed)
+        refuse_service_target(target, allowed)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -35,6 +35,27 @@ class Settings:
     )
     host: str = _setting("127.0.0.1", "Address the endpoint listens on.")
     port: int = _setting(8710, "Port the endpoint listens on.")
+    query_timeout: float = _setting(
+        10.0,
+        "Seconds a SPARQL query (/sparql, kgraph query) may run before its worker process is "
+        "stopped and the client told 503; 0: no limit, queries run in the serving process.",
+    )
+    query_workers: int = _setting(
+        4, "Query worker processes per server process (each can be stopped when over time)."
+    )
+    max_rows: int = _setting(
+        10000,
+        "Most rows (SELECT) or triples (CONSTRUCT, DESCRIBE) one answer holds; more are cut off "
+        'and the answer says so (Kgraph-Truncated header, "truncated" in JSON).',
+    )
+    max_body_bytes: int = _setting(1048576, "Largest request body accepted; larger gets 413.")
+    max_url_bytes: int = _setting(
+        16384, "Longest request target (path and query string) accepted; longer gets 414."
+    )
+    service_allow: str = _setting(
+        "",
+        "Comma-separated http(s) IRI prefixes that SERVICE may call; empty: SERVICE is refused.",
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -57,6 +78,11 @@ class Settings:
             else:
                 changes[f.name] = raw
         return replace(cls(), **changes)
+
+    @property
+    def allowed_services(self) -> tuple[str, ...]:
+        """The SERVICE allow-list as IRI prefixes."""
+        return tuple(p.strip() for p in self.service_allow.split(",") if p.strip())
 
     @staticmethod
     def describe() -> list[tuple[str, str, str]]:

@@ -8,7 +8,7 @@ query runs, and bind parameters through a VALUES block on a remote server.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
@@ -30,6 +30,8 @@ _KEYWORD = r"(?<![\w:?$\-]){word}(?![\w:\-])"
 _SERVICE = re.compile(_KEYWORD.format(word="SERVICE"), re.IGNORECASE)
 _FORM = re.compile(_KEYWORD.format(word="(SELECT|ASK|CONSTRUCT|DESCRIBE)"), re.IGNORECASE)
 _MODIFIER = re.compile(r"\s+(?:DISTINCT|REDUCED)(?![\w:\-])", re.IGNORECASE)
+_SILENT = re.compile(r"SILENT(?![\w:\-])", re.IGNORECASE)
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _IRI_SAFE = re.compile(r"^[^<>\"{}|^`\\\x00-\x20]*$")
 
 
@@ -38,17 +40,75 @@ def masked(text: str) -> str:
     return _OPAQUE.sub(lambda m: " " * len(m.group(0)), text)
 
 
+def unescaped(text: str) -> str:
+    """The query with \\uXXXX and \\UXXXXXXXX escapes decoded, as SPARQL parsers do before
+    parsing, so an escaped keyword or IRI cannot slip past the checks here."""
+
+    def decode(match: re.Match[str]) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group(0)
+
+    return _ESCAPE.sub(decode, text)
+
+
 def uses_service(text: str) -> bool:
     """True when the query has a SERVICE clause (or is too odd to tell, erring on refusal)."""
-    return _SERVICE.search(masked(text)) is not None
+    return any(_SERVICE.search(masked(t)) for t in (text, unescaped(text)))
 
 
-def refuse_service(text: str) -> None:
-    """Raise the endpoint's SERVICE refusal when the query federates."""
-    if uses_service(text):
+def service_targets(text: str) -> list[str]:
+    """What each SERVICE clause calls: '<iri>', or the variable or prefixed name written there."""
+    plain_text = unescaped(text)
+    plain = masked(plain_text)
+    targets = []
+    for match in _SERVICE.finditer(plain):
+        at = _skip_space(plain, plain_text, match.end())
+        silent = _SILENT.match(plain, at)
+        if silent:
+            at = _skip_space(plain, plain_text, silent.end())
+        if plain_text.startswith("<", at) and ">" in plain_text[at:]:
+            targets.append(plain_text[at : plain_text.index(">", at) + 1])
+        else:
+            targets.append((plain_text[at:].split("{")[0].split() or [""])[0])
+    return targets
+
+
+def refuse_service(text: str, allowed: Sequence[str] = ()) -> None:
+    """Raise the endpoint's SERVICE refusal unless every SERVICE clause calls an IRI that starts
+    with an allowed prefix (KGRAPH_SERVICE_ALLOW)."""
+    if not uses_service(text):
+        return
+    if not allowed:
         raise KgraphError(
-            "SERVICE (federated query) is not supported: this endpoint queries only its own graphs"
+            "SERVICE (federated query) is not supported: this endpoint queries only its own "
+            "graphs (KGRAPH_SERVICE_ALLOW is empty)"
         )
+    targets = service_targets(text)
+    if not targets:
+        raise KgraphError("SERVICE is refused: the clause's target cannot be read")
+    for target in targets:
+        refuse_service_target(target, allowed)
+
+
+def refuse_service_target(target: str, allowed: Sequence[str]) -> None:
+    """Raise unless target ('<iri>') is an absolute http(s) IRI under an allowed prefix."""
+    iri = target[1:-1] if target.startswith("<") and target.endswith(">") else None
+    if iri is None or not iri.lower().startswith(("http://", "https://")):
+        raise KgraphError(
+            f"SERVICE {target or '(nothing)'} is refused: SERVICE needs an absolute http(s) "
+            "IRI written in full, <...>"
+        )
+    if not any(iri.startswith(prefix) for prefix in allowed):
+        raise KgraphError(
+            f"SERVICE <{iri}> is refused: it is not under a prefix in KGRAPH_SERVICE_ALLOW"
+        )
+
+
+def _skip_space(plain: str, text: str, at: int) -> int:
+    """The offset of the next token: past white space and comments, stopping at an IRI."""
+    while at < len(plain) and plain[at].isspace() and text[at] != "<":
+        at += 1
+    return at
 
 
 def query_form(text: str) -> str:

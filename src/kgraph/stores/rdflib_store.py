@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -122,6 +123,17 @@ class RdflibStore(Store):
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
     ) -> Result:
+        return self.run_capped(parsed, default_graphs, named_graphs)[0]
+
+    def run_capped(
+        self,
+        parsed: ParsedQuery,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        max_rows: int | None = None,
+    ) -> tuple[Result, bool]:
+        """run, stopping after max_rows rows (SELECT), and whether rows were cut off: rdflib
+        evaluates lazily, so a capped huge answer is never built whole."""
         query = parsed.query
         if query is None:
             with self._lock:
@@ -135,15 +147,23 @@ class RdflibStore(Store):
         algebra = CompValue(query.algebra.name, **dict(query.algebra))
         algebra["datasetClause"] = None
         query = Query(query.prologue, algebra)
+        truncated = False
         with self._lock:
             if default_graphs or named_graphs:
                 target = self.select_graphs(default_graphs, named_graphs)
             else:
                 target = self._dataset
-            result = SPARQLResult(evalQuery(target, query))
+            answer = evalQuery(target, query)
+            if answer.get("type_") == "SELECT":
+                solutions = iter(answer["bindings"])  # lazy: Result.bindings would build them all
+                rows = list(itertools.islice(solutions, max_rows))
+                if max_rows is not None and len(rows) == max_rows:
+                    truncated = next(solutions, None) is not None
+                answer["bindings"] = rows
+            result = SPARQLResult(answer)
             if result.type == "SELECT":
                 result.bindings = list(result.bindings)
-            return result
+            return result, truncated
 
     def select_graphs(self, default_graphs: Sequence[str], named_graphs: Sequence[str]) -> Dataset:
         """A new dataset copied from loaded graphs: default_graphs merged, named_graphs by name."""

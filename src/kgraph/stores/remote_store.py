@@ -19,7 +19,13 @@ from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.query import Result
 from rdflib.term import Node
 
-from kgraph.errors import BadParameter, QuerySyntaxError, StoreUnavailable
+from kgraph.errors import (
+    BadParameter,
+    KgraphError,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreUnavailable,
+)
 from kgraph.namespaces import sparql_prologue
 from kgraph.protocol import QUERY_BASE, ParsedQuery, parse_query
 from kgraph.sparql_text import query_form, refuse_service, with_values
@@ -73,18 +79,28 @@ class RemoteStore(Store):
         self.url = url
         self.query_url, self.graph_store_url = endpoints(url, graph_store_url)
         self.timeout = timeout
+        # Seconds a query may take (KGRAPH_QUERY_TIMEOUT); None: timeout, as for loads.
+        self.query_timeout: float | None = None
         self._cache: dict[str, tuple[float, object]] = {}
         self._cache_lock = threading.Lock()
 
     # --- HTTP -------------------------------------------------------------------------------
 
     def _send(
-        self, method: str, url: str, body: bytes | None = None, headers: Mapping[str, str] = {}
+        self,
+        method: str,
+        url: str,
+        body: bytes | None = None,
+        headers: Mapping[str, str] = {},
+        timeout: float | None = None,
     ) -> tuple[str, bytes]:
         request = urllib.request.Request(url, data=body, method=method, headers=dict(headers))
+        limit = timeout or self.timeout
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with urllib.request.urlopen(request, timeout=limit) as response:
                 return response.headers.get_content_type(), response.read()
+        except TimeoutError as exc:
+            raise _timed_out(limit, timeout is not None) from exc
         except urllib.error.HTTPError as exc:
             detail = " ".join(exc.read(2000).decode("utf-8", "replace").split())[:300]
             if exc.code == 400 and url == self.query_url:
@@ -94,6 +110,8 @@ class RemoteStore(Store):
             ) from exc
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", None) or exc
+            if isinstance(reason, TimeoutError):
+                raise _timed_out(limit, timeout is not None) from exc
             raise StoreUnavailable(f"cannot reach the SPARQL server at {url}: {reason}") from exc
 
     def _ask_server(
@@ -107,6 +125,7 @@ class RemoteStore(Store):
             self.query_url,
             urlencode(fields).encode("utf-8"),
             {"Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT},
+            self.query_timeout,
         )
         return read_answer(kind, data, query_form(text))
 
@@ -218,6 +237,15 @@ class RemoteStore(Store):
             "PUT" if replace else "POST", url, body, {"Content-Type": "application/n-triples"}
         )
         self._loaded()
+
+
+def _timed_out(limit: float, is_query_limit: bool) -> KgraphError:
+    """The error for a server that did not answer within limit seconds."""
+    if is_query_limit:
+        return QueryTimeout(
+            f"the query ran past the {limit:g} s limit (KGRAPH_QUERY_TIMEOUT) and was stopped"
+        )
+    return StoreUnavailable(f"the SPARQL server did not answer within {limit:g} s")
 
 
 def _count(result: Result) -> int:

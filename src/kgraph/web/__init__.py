@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
+from kgraph.executor import GuardedStore
 from kgraph.settings import Settings
 from kgraph.store import Store, open_configured
 from kgraph.web.errors import register_error_handlers
+from kgraph.web.limits import register_limits
 
 
 def create_app(store: Store | None = None, settings: Settings | None = None) -> Flask:
@@ -16,8 +18,11 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     app.config["KGRAPH_SETTINGS"] = settings
     if store is None:
         store, _ = open_configured(settings)
+    if not isinstance(store, GuardedStore):
+        store = GuardedStore(store, settings)  # protocol queries capped; killable once started
     app.extensions["kgraph_store"] = store
     register_error_handlers(app)
+    register_limits(app, settings)
 
     from kgraph.web import sparql
 

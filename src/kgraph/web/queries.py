@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from kgraph.errors import BadParameter
 from kgraph.queries import CannedQuery, get_query, load_queries
 from kgraph.queries.answers import answer
 from kgraph.web import get_store
+from kgraph.web.limits import TRUNCATED_HEADER
 
 bp = Blueprint("queries", __name__, template_folder="../templates")
 
@@ -80,7 +81,13 @@ def run(name: str) -> Response:
         if len(given) > 1:
             raise BadParameter(f"parameter {key} is given {len(given)} times; give it once")
         values[key] = given[0]
-    result = answer(get_store(), query, values)
+    max_rows = current_app.config["KGRAPH_SETTINGS"].max_rows
+    result = answer(get_store(), query, values, limit=max_rows)
     if fmt == "csv":
-        return _send(result.to_csv(), "text/csv")
-    return _send(result.to_json(), JSON_TYPE)
+        resp = _send(result.to_csv(), "text/csv")
+    else:
+        resp = _send(result.to_json(), JSON_TYPE)
+    if result.truncated:
+        resp.headers[TRUNCATED_HEADER] = str(max_rows)
+        resp.headers["Access-Control-Expose-Headers"] = TRUNCATED_HEADER
+    return resp

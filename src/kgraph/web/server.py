@@ -82,6 +82,12 @@ def serve_gunicorn(
         "logger_class": AccessLogger,
         "errorlog": "-",
         "loglevel": "warning",
+        # The app answers an over-long URL 414 in its own error shape (KGRAPH_MAX_URL_BYTES):
+        # gunicorn's own line limit (0 lifts it) would answer first, in HTML.
+        "limit_request_line": 0,
+        # Each worker starts its query processes before it starts threads, and stops them.
+        "post_fork": lambda arbiter, worker: store.start(),
+        "worker_exit": lambda arbiter, worker: store.stop(),
     }
 
     def on_ready(bound_host: str, bound_port: int) -> None:
@@ -95,6 +101,7 @@ def serve_debug(app: Flask, host: str, port: int) -> None:
     from werkzeug.serving import make_server
 
     app.debug = True
+    app.extensions["kgraph_store"].start()  # query processes fork before the server's threads
     server = make_server(host, port, app, threaded=True)
     print(ready_line(len(app.extensions["kgraph_store"]), _url_host(host), server.port), flush=True)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import json
 import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
@@ -13,12 +14,14 @@ from kgraph.errors import BadParameter, Forbidden, UnsupportedMediaType
 from kgraph.results import (
     FORMATS_BY_FORM,
     GRAPH_FORMATS,
+    SPARQL_JSON,
     ResultFormat,
     serialize_graph,
     serialize_result,
 )
 from kgraph.service_description import service_description
 from kgraph.web import get_store
+from kgraph.web.limits import TRUNCATED_HEADER
 from kgraph.web.negotiation import negotiate
 
 bp = Blueprint("sparql", __name__)
@@ -80,7 +83,17 @@ def endpoint() -> Response:
         what=f"{parsed.form} results",
     )
     result = store.run(parsed, params.default_graphs, params.named_graphs)
-    return Response(serialize_result(result, fmt), content_type=fmt.content_type)
+    body = serialize_result(result, fmt)
+    truncated = getattr(result, "truncated", False)
+    if truncated and fmt is SPARQL_JSON:
+        doc = json.loads(body)
+        doc["truncated"] = True
+        doc["max_rows"] = result.max_rows
+        body = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    resp = Response(body, content_type=fmt.content_type)
+    if truncated:
+        resp.headers[TRUNCATED_HEADER] = str(result.max_rows)
+    return resp
 
 
 def read_protocol_request() -> ProtocolRequest:
@@ -167,5 +180,6 @@ def preflight() -> Response:
 def cors_and_vary(resp: Response) -> Response:
     """Let any origin read every answer, and tell caches the answer depends on Accept."""
     resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.headers["Access-Control-Expose-Headers"] = TRUNCATED_HEADER
     resp.vary.add("Accept")
     return resp

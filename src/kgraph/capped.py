@@ -1,0 +1,213 @@
+"""A protocol query's answer cut off at a number of rows, in plain tuples that cross a process
+boundary cheaply: worker processes answer in this form and the serving process reads it back."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef, Variable
+from rdflib.namespace import RDF, XSD
+from rdflib.query import Result
+from rdflib.term import Node
+
+from kgraph.errors import BadParameter, QuerySyntaxError
+from kgraph.namespaces import PREFIXES, bind_prefixes
+from kgraph.protocol import QUERY_BASE, ParsedQuery, parse_query
+from kgraph.sparql_text import refuse_service, uses_service
+from kgraph.store import Store
+
+# A term as plain data: ("u", iri), ("b", id) or ("l", text, datatype or None, language or None).
+Term = tuple[str, ...] | None
+_PLAIN = {str(XSD.string), str(RDF.langString)}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A query's answer as plain data: ASK's boolean, SELECT's rows or a graph's triples."""
+
+    form: str
+    boolean: bool = False
+    names: tuple[str, ...] = ()
+    rows: tuple[tuple[Term, ...], ...] = ()
+    truncated: bool = False
+
+
+class CappedResult(Result):
+    """An rdflib Result that says whether rows were cut off at max_rows."""
+
+    truncated: bool = False
+    max_rows: int = 0
+
+
+def parse_allowing(store: Store, text: str, allowed: Sequence[str]) -> ParsedQuery:
+    """store.parse, except that SERVICE to an allowed IRI passes (rdflib reads the query then)."""
+    if allowed and uses_service(text):
+        refuse_service(text, allowed)
+        with store.lock:  # rdflib's SPARQL parser is not thread-safe
+            return parse_query(text, allowed)
+    return store.parse(text)
+
+
+def answer(
+    store: Store,
+    parsed: ParsedQuery,
+    default_graphs: Sequence[str],
+    named_graphs: Sequence[str],
+    max_rows: int,
+    allowed: Sequence[str] = (),
+) -> Answer:
+    """Run a parsed query, stopping once max_rows rows (or distinct triples) are passed."""
+    from kgraph.stores.oxigraph_store import OxigraphStore
+    from kgraph.stores.rdflib_store import RdflibStore
+
+    if isinstance(store, OxigraphStore):
+        return _oxigraph_answer(store, parsed, default_graphs, named_graphs, max_rows)
+    if isinstance(store, RdflibStore):
+        if parsed.query is None and allowed and uses_service(parsed.text):
+            parsed = parse_allowing(store, parsed.text, allowed)
+        result, truncated = store.run_capped(parsed, default_graphs, named_graphs, max_rows)
+    else:
+        result, truncated = store.run(parsed, default_graphs, named_graphs), False
+    return _from_result(result, parsed.form, max_rows, truncated)
+
+
+def _oxigraph_answer(
+    store: object,
+    parsed: ParsedQuery,
+    default_graphs: Sequence[str],
+    named_graphs: Sequence[str],
+    max_rows: int,
+) -> Answer:
+    """Oxigraph's answer read lazily: rows past the cap are never computed."""
+    dataset: dict[str, object] = {}
+    try:
+        if default_graphs or named_graphs:
+            # The protocol's dataset replaces the query's FROM / FROM NAMED, both of them.
+            dataset["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+            dataset["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    except ValueError as exc:
+        raise BadParameter(f"a graph IRI is not valid: {exc}") from exc
+    try:
+        found = store.oxigraph.query(  # type: ignore[attr-defined]
+            parsed.text, base_iri=QUERY_BASE, prefixes=PREFIXES, **dataset
+        )
+    except SyntaxError as exc:
+        raise QuerySyntaxError(" ".join(str(exc).split())[:300]) from exc
+    if isinstance(found, ox.QueryBoolean):
+        return Answer("ASK", boolean=bool(found))
+    if isinstance(found, ox.QuerySolutions):
+        names = tuple(v.value for v in found.variables)
+        rows = [tuple(_ox_term(v) for v in s) for s in itertools.islice(found, max_rows + 1)]
+        return Answer(
+            "SELECT", names=names, rows=tuple(rows[:max_rows]), truncated=_over(rows, max_rows)
+        )
+    triples = _distinct(
+        ((_ox_term(t.subject), _ox_term(t.predicate), _ox_term(t.object)) for t in found),
+        max_rows,
+    )
+    form = parsed.form if parsed.form in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT"
+    return Answer(form, rows=tuple(triples[:max_rows]), truncated=_over(triples, max_rows))
+
+
+def _from_result(result: Result, form: str, max_rows: int, truncated: bool) -> Answer:
+    if result.type == "ASK":
+        return Answer("ASK", boolean=bool(result.askAnswer))
+    if result.type == "SELECT":
+        names = tuple(str(v) for v in result.vars or [])
+        rows = []
+        for row in itertools.islice(result.bindings, max_rows + 1):
+            rows.append(tuple(_rdflib_term(row.get(Variable(n))) for n in names))
+        return Answer(
+            "SELECT",
+            names=names,
+            rows=tuple(rows[:max_rows]),
+            truncated=truncated or _over(rows, max_rows),
+        )
+    assert result.graph is not None
+    triples = _distinct(
+        (tuple(_rdflib_term(t) for t in triple) for triple in result.graph), max_rows
+    )
+    kind = result.type if result.type in ("CONSTRUCT", "DESCRIBE") else form
+    return Answer(kind, rows=tuple(triples[:max_rows]), truncated=_over(triples, max_rows))
+
+
+def _distinct(triples: Iterable[tuple[Term, ...]], max_rows: int) -> list[tuple[Term, ...]]:
+    """Distinct triples in order, stopping at the first past max_rows."""
+    seen: dict[tuple[Term, ...], None] = {}
+    for triple in triples:
+        seen[triple] = None
+        if len(seen) > max_rows:
+            break
+    return list(seen)
+
+
+def _over(rows: Sequence[object], max_rows: int) -> bool:
+    return len(rows) > max_rows
+
+
+def _ox_term(term: object) -> Term:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return ("u", term.value)
+    if isinstance(term, ox.BlankNode):
+        return ("b", term.value)
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        plain = term.language or datatype in _PLAIN
+        return ("l", term.value, None if plain else datatype, term.language)
+    raise TypeError(f"no plain form for {term!r}")
+
+
+def _rdflib_term(term: Node | None) -> Term:
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return ("u", str(term))
+    if isinstance(term, BNode):
+        return ("b", str(term))
+    if isinstance(term, Literal):
+        datatype = str(term.datatype) if term.datatype is not None else None
+        return ("l", str(term), datatype, term.language)
+    raise TypeError(f"no plain form for {term!r}")
+
+
+def to_term(term: Term) -> Node | None:
+    """The rdflib term of a plain one."""
+    if term is None:
+        return None
+    if term[0] == "u":
+        return URIRef(term[1])
+    if term[0] == "b":
+        return BNode(term[1])
+    _, text, datatype, language = term
+    if language:
+        return Literal(text, lang=language)
+    return Literal(text, datatype=URIRef(datatype) if datatype else None)
+
+
+def to_result(found: Answer, max_rows: int) -> CappedResult:
+    """The rdflib Result of an Answer, saying whether it was cut off at max_rows."""
+    result = CappedResult(found.form)
+    result.truncated = found.truncated
+    result.max_rows = max_rows
+    if found.form == "ASK":
+        result.askAnswer = found.boolean
+        return result
+    if found.form == "SELECT":
+        names = [Variable(n) for n in found.names]
+        result.vars = names
+        result.bindings = [
+            {n: to_term(t) for n, t in zip(names, row, strict=True) if t is not None}
+            for row in found.rows
+        ]
+        return result
+    graph = Graph()
+    bind_prefixes(graph)
+    for s, p, o in found.rows:
+        graph.add((to_term(s), to_term(p), to_term(o)))
+    result.graph = graph
+    return result

@@ -1,0 +1,360 @@
+"""Protocol queries in worker processes that are killed when a query runs over time.
+
+pyoxigraph cannot cancel a query and Rust code cannot be interrupted from Python, so a query that
+may run away runs in a process of its own. A single-threaded "zygote", forked from the process
+that holds the loaded store before that process starts threads, forks the workers on request and
+hands back each one's socket (socket.send_fds): no process with threads ever forks. Workers share
+the loaded store copy-on-write. A request thread sends a job to an idle worker and waits up to
+the limit; past it, the worker is killed (SIGKILL), a new one takes its place, and the client gets
+QueryTimeout. Each child dies with its parent (PR_SET_PDEATHSIG on Linux, and end of file on its
+socket), so no query process outlives the server.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import os
+import queue
+import signal
+import socket
+import struct
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import NoReturn
+
+from rdflib import Graph
+from rdflib.query import Result
+from rdflib.term import Node
+
+from kgraph.capped import Answer, CappedResult, answer, parse_allowing, to_result
+from kgraph.errors import KgraphError, QueryTimeout, StoreUnavailable
+from kgraph.protocol import ParsedQuery
+from kgraph.settings import Settings
+from kgraph.store import Store, Triple
+
+_PR_SET_PDEATHSIG = 1
+_PID = struct.Struct("!q")
+# Signals a server process handles that its query processes must not: they die with it instead.
+_RESET = ("SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGTTIN", "SIGTTOU")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One request to a worker: parse a query, or answer a parsed one."""
+
+    kind: str
+    text: str
+    form: str = "SELECT"
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    max_rows: int = 0
+    allowed: tuple[str, ...] = ()
+
+
+def perform(store: Store, job: Job) -> object:
+    """What a job asks of the store: a parse's form, or the capped Answer."""
+    if job.kind == "parse":
+        return parse_allowing(store, job.text, job.allowed).form
+    parsed = ParsedQuery(text=job.text, form=job.form)
+    return answer(store, parsed, job.default_graphs, job.named_graphs, job.max_rows, job.allowed)
+
+
+@dataclass
+class _Worker:
+    pid: int
+    conn: Connection
+
+
+class QueryPool:
+    """Worker processes around one loaded store; start it before the process starts threads."""
+
+    def __init__(self, store: Store, size: int, timeout: float) -> None:
+        self.store = store
+        self.size = max(1, size)
+        self.timeout = timeout
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._zygote_pid = 0
+        self._control: socket.socket | None = None
+        self._spawn_lock = threading.Lock()
+        self._workers: dict[int, _Worker] = {}
+        self._owner = 0
+
+    def start(self) -> QueryPool:
+        """Fork the zygote and the workers."""
+        ours, theirs = socket.socketpair()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            _zygote(self.store, theirs, parent)
+        theirs.close()
+        self._zygote_pid, self._control, self._owner = pid, ours, parent
+        for _ in range(self.size):
+            self._idle.put(self._spawn())
+        return self
+
+    def pids(self) -> list[int]:
+        """The zygote's and the workers' process ids."""
+        return [self._zygote_pid, *self._workers]
+
+    def _spawn(self) -> _Worker:
+        with self._spawn_lock:
+            if self._control is None:
+                raise StoreUnavailable("the query workers have been stopped")
+            try:
+                self._control.sendall(b"s")
+                message, fds, _, _ = socket.recv_fds(self._control, _PID.size, 1)
+            except OSError as exc:
+                raise StoreUnavailable(f"cannot start a query worker: {exc}") from exc
+            if len(message) != _PID.size or len(fds) != 1:
+                raise StoreUnavailable("cannot start a query worker: the zygote has stopped")
+            worker = _Worker(_PID.unpack(message)[0], Connection(fds[0]))
+            self._workers[worker.pid] = worker
+            return worker
+
+    def _retire(self, worker: _Worker) -> None:
+        """Kill a worker and put a new one in its place."""
+        self._workers.pop(worker.pid, None)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker.pid, signal.SIGKILL)
+        worker.conn.close()
+        self._idle.put(self._spawn())
+
+    def call(self, job: Job) -> object:
+        """Send a job to an idle worker and wait for its answer, up to the time limit."""
+        limit = self.timeout
+        try:
+            worker = self._idle.get(timeout=limit)
+        except queue.Empty:
+            raise QueryTimeout(
+                f"all {self.size} query workers stayed busy for the {limit:g} s limit "
+                "(KGRAPH_QUERY_TIMEOUT); try again"
+            ) from None
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(limit):
+                self._retire(worker)
+                raise QueryTimeout(
+                    f"the query ran past the {limit:g} s limit (KGRAPH_QUERY_TIMEOUT) "
+                    "and was stopped"
+                )
+            status, *reply = worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            self._retire(worker)
+            raise StoreUnavailable("the query worker stopped before it answered") from exc
+        self._idle.put(worker)
+        if status == "ok":
+            return reply[0]
+        if status == "error":
+            cls, reason, status_code = reply
+            error = cls(reason)
+            error.status = status_code
+            raise error
+        raise RuntimeError(f"query worker failed: {reply[0]}")
+
+    def stop(self) -> None:
+        """Kill the workers and the zygote; idempotent, and a no-op in a forked child."""
+        if self._control is None or os.getpid() != self._owner:
+            return
+        for worker in list(self._workers.values()):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker.pid, signal.SIGKILL)
+            worker.conn.close()
+        self._workers.clear()
+        self._control.close()
+        self._control = None
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self._zygote_pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self._zygote_pid, 0)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Reset the server's signal handlers and ask Linux to kill this process with its parent."""
+    for name in _RESET:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the server, which stops us
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: end of file on the socket still ends the process
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+def _zygote(store: Store, control: socket.socket, parent: int) -> NoReturn:
+    """Fork a worker for each byte received; send back its pid and socket. Never returns."""
+    try:
+        _die_with_parent(parent)
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped as they die
+        me = os.getpid()
+        while control.recv(1):
+            ours, theirs = socket.socketpair()
+            pid = os.fork()
+            if pid == 0:
+                control.close()
+                ours.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                _worker(store, theirs, me)
+            theirs.close()
+            socket.send_fds(control, [_PID.pack(pid)], [ours.fileno()])
+            ours.close()
+    finally:
+        os._exit(0)
+
+
+def _worker(store: Store, sock: socket.socket, parent: int) -> NoReturn:
+    """Answer jobs until the socket closes. Never returns."""
+    try:
+        _die_with_parent(parent)
+        conn = Connection(sock.detach())
+        while True:
+            try:
+                job = conn.recv()
+            except (EOFError, OSError):
+                break
+            try:
+                reply: tuple[object, ...] = ("ok", perform(store, job))
+            except KgraphError as exc:
+                reply = ("error", type(exc), exc.reason, exc.status)
+            except Exception as exc:  # reported to the server, which logs it and answers 500
+                reply = ("crash", f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
+            try:
+                conn.send(reply)
+            except (OSError, ValueError):
+                break
+    finally:
+        os._exit(0)
+
+
+class GuardedStore(Store):
+    """A store whose protocol queries (parse, run) are capped in rows and, once start() has
+    run, answered by killable worker processes; everything else goes to the store it wraps."""
+
+    def __init__(self, inner: Store, settings: Settings) -> None:
+        super().__init__()
+        self.inner = inner
+        self.kind = inner.kind
+        self.timeout = settings.query_timeout
+        self.max_rows = settings.max_rows
+        self.workers = settings.query_workers
+        self.allowed = settings.allowed_services
+        for prefix in self.allowed:
+            if not prefix.lower().startswith(("http://", "https://")):
+                raise KgraphError(f"KGRAPH_SERVICE_ALLOW: {prefix!r} is not an http(s) IRI prefix")
+        self._pool: QueryPool | None = None
+        if inner.kind == "remote" and self.timeout > 0:
+            inner.query_timeout = self.timeout  # type: ignore[attr-defined]
+
+    @property
+    def pool(self) -> QueryPool | None:
+        """The worker processes, once started."""
+        return self._pool
+
+    def start(self, workers: int | None = None) -> GuardedStore:
+        """Start the worker processes (not for a remote store, nor with no time limit).
+
+        Call it in the process that will serve, before it starts threads.
+        """
+        if self._pool is None and self.timeout > 0 and self.inner.kind != "remote":
+            size = self.workers if workers is None else workers
+            self._pool = QueryPool(self.inner, size, self.timeout).start()
+            atexit.register(self._pool.stop)
+        return self
+
+    def stop(self) -> None:
+        """Stop the worker processes; queries then run in this process."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.stop()
+
+    def _do(self, job: Job) -> object:
+        if self._pool is not None:
+            return self._pool.call(job)
+        return perform(self.inner, job)
+
+    def parse(self, text: str) -> ParsedQuery:
+        if self._pool is None:
+            return parse_allowing(self.inner, text, self.allowed)
+        form = self._do(Job("parse", text, allowed=self.allowed))
+        return ParsedQuery(text=text, form=str(form))
+
+    def run(
+        self,
+        parsed: ParsedQuery,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+    ) -> CappedResult:
+        if self._pool is None:
+            found = answer(
+                self.inner, parsed, default_graphs, named_graphs, self.max_rows, self.allowed
+            )
+        else:
+            job = Job(
+                "run",
+                parsed.text,
+                parsed.form,
+                tuple(default_graphs),
+                tuple(named_graphs),
+                self.max_rows,
+                self.allowed,
+            )
+            found = self._do(job)
+        assert isinstance(found, Answer)
+        return to_result(found, self.max_rows)
+
+    # Everything else is the wrapped store's: canned and page queries run in this process.
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
+        return self.inner.query(sparql, bindings)
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self.inner.lock
+
+    def graph_names(self) -> list[str]:
+        return self.inner.graph_names()
+
+    def __len__(self) -> int:
+        return len(self.inner)
+
+    def graph_size(self, name: str | None = None) -> int:
+        return self.inner.graph_size(name)
+
+    def load(self, path: Path, graph_name: str | None = None) -> int:
+        return self.inner.load(path, graph_name)
+
+    def triples(
+        self,
+        pattern: tuple[Node | None, Node | None, Node | None] = (None, None, None),
+        graph_name: str | None = None,
+    ) -> list[Triple]:
+        return self.inner.triples(pattern, graph_name)
+
+    def rdflib_graph(self, name: str | None = None) -> Graph:
+        return self.inner.rdflib_graph(name)
+
+    @property
+    def default_graph(self) -> Graph:
+        return self.inner.default_graph
+
+    def graph(self, name: str | None = None) -> Graph:
+        return self.inner.graph(name)
+
+    def hash_parts(self, iri):  # type: ignore[no-untyped-def]
+        return self.inner.hash_parts(iri)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __getattr__(self, name: str) -> object:
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)

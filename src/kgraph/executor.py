@@ -189,10 +189,28 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
+def _close_listening_sockets() -> None:
+    """Close the server's listening sockets that a fork inherited: a query process never
+    accepts, and its copy would keep the port open after the server stops listening."""
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        return  # not Linux
+    for fd in fds:
+        try:
+            with socket.fromfd(fd, socket.AF_INET, socket.SOCK_STREAM) as probe:
+                listening = probe.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+        except OSError:
+            continue  # not a socket, or already closed
+        if listening:
+            os.close(fd)
+
+
 def _zygote(store: Store, control: socket.socket, parent: int) -> NoReturn:
     """Fork a worker for each byte received; send back its pid and socket. Never returns."""
     try:
         _die_with_parent(parent)
+        _close_listening_sockets()
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped as they die
         me = os.getpid()
         while control.recv(1):

@@ -50,7 +50,9 @@ class Settings:
     )
     max_body_bytes: int = _setting(1048576, "Largest request body accepted; larger gets 413.")
     max_url_bytes: int = _setting(
-        16384, "Longest request target (path and query string) accepted; longer gets 414."
+        8000,
+        "Longest request target (path and query string) accepted; longer gets 414. "
+        "gunicorn reads at most 8190 bytes of request line, so larger values act as 8170.",
     )
     service_allow: str = _setting(
         "",

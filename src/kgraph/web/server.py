@@ -10,6 +10,8 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
+from kgraph.web.gunicorn_workers import KgraphSyncWorker, KgraphThreadWorker, request_line_limit
+
 # One line per request on standard output (after the ready line), e.g.
 # [24/Nov/2026:15:40:00 +0000] 127.0.0.1 GET /sparql 200 512 0.003214s
 # time, client, method, path (percent-encoded, without the query string), status, bytes sent,
@@ -63,6 +65,19 @@ class AccessLogger(Logger):
         return atoms
 
 
+class GracefulThreadWorker(KgraphThreadWorker):
+    """gunicorn's gthread worker, closing its listening sockets as soon as SIGTERM stops it
+    accepting: new clients are refused at once instead of waiting in the backlog, unanswered,
+    until the requests in flight are done and then being reset."""
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        """Stop or start accepting; when stopping for good, stop listening too."""
+        super().set_accept_enabled(enabled)
+        if not enabled and not self.alive:
+            for listener in self.sockets:
+                listener.close()
+
+
 def serve_gunicorn(
     app: Flask, host: str, port: int, workers: int, threads: int, access_log: bool = True
 ) -> None:
@@ -75,16 +90,16 @@ def serve_gunicorn(
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
         "threads": threads,
-        "worker_class": "gthread" if threads > 1 else "sync",
+        "worker_class": GracefulThreadWorker if threads > 1 else KgraphSyncWorker,
         "preload_app": True,
         "accesslog": "-" if access_log else None,
         "access_log_format": ACCESS_LOG_FORMAT,
         "logger_class": AccessLogger,
         "errorlog": "-",
         "loglevel": "warning",
-        # The app answers an over-long URL 414 in its own error shape (KGRAPH_MAX_URL_BYTES):
-        # gunicorn's own line limit (0 lifts it) would answer first, in HTML.
-        "limit_request_line": 0,
+        # The app answers an over-long URL 414 (KGRAPH_MAX_URL_BYTES); past gunicorn's own
+        # ceiling the workers answer it, in the same shape.
+        "limit_request_line": request_line_limit(app.config["KGRAPH_SETTINGS"].max_url_bytes),
         # Each worker starts its query processes before it starts threads, and stops them.
         "post_fork": lambda arbiter, worker: store.start(),
         "worker_exit": lambda arbiter, worker: store.stop(),

@@ -21,7 +21,7 @@ from kgraph.results import (
 )
 from kgraph.service_description import service_description
 from kgraph.web import get_store
-from kgraph.web.limits import TRUNCATED_HEADER
+from kgraph.web.limits import TRUNCATED_HEADER, request_body
 from kgraph.web.negotiation import negotiate
 
 bp = Blueprint("sparql", __name__)
@@ -142,7 +142,7 @@ def _decode_body(charset: str) -> str:
     except LookupError:
         raise UnsupportedMediaType(f"charset {charset!r} is not supported; send UTF-8") from None
     try:
-        return request.get_data().decode(charset)
+        return request_body().decode(charset)
     except UnicodeDecodeError:
         raise BadParameter(f"the request body is not valid {charset}") from None
 

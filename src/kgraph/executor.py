@@ -27,12 +27,12 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import NoReturn
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
 from kgraph.capped import Answer, CappedResult, answer, parse_allowing, to_result
-from kgraph.errors import KgraphError, QueryTimeout, StoreUnavailable
+from kgraph.errors import BadParameter, KgraphError, QueryTimeout, StoreUnavailable
 from kgraph.protocol import ParsedQuery
 from kgraph.settings import Settings
 from kgraph.store import Store, Triple
@@ -266,7 +266,7 @@ class GuardedStore(Store):
         self.allowed = settings.allowed_services
         for prefix in self.allowed:
             if not prefix.lower().startswith(("http://", "https://")):
-                raise KgraphError(f"KGRAPH_SERVICE_ALLOW: {prefix!r} is not an http(s) IRI prefix")
+                raise BadParameter(f"KGRAPH_SERVICE_ALLOW: {prefix!r} is not an http(s) IRI prefix")
         self._pool: QueryPool | None = None
         if inner.kind == "remote" and self.timeout > 0:
             inner.query_timeout = self.timeout  # type: ignore[attr-defined]
@@ -366,7 +366,7 @@ class GuardedStore(Store):
     def graph(self, name: str | None = None) -> Graph:
         return self.inner.graph(name)
 
-    def hash_parts(self, iri):  # type: ignore[no-untyped-def]
+    def hash_parts(self, iri: URIRef) -> list[URIRef]:
         return self.inner.hash_parts(iri)
 
     def close(self) -> None:

@@ -26,10 +26,10 @@ def request_line_limit(max_url_bytes: int) -> int:
     return min(GUNICORN_MAX_LINE, max_url_bytes + LINE_OVERHEAD)
 
 
-def write_uri_too_long(sock: object, limit: int) -> None:
+def write_uri_too_long(sock: object, line_limit: int) -> None:
     """Write the 414 answer, one plain line, and close the connection."""
     reason = (
-        f"the request line is over the {limit} byte limit (KGRAPH_MAX_URL_BYTES); "
+        f"the URL is over the {line_limit - LINE_OVERHEAD} byte limit (KGRAPH_MAX_URL_BYTES); "
         "POST long queries as a form or application/sparql-query"
     )
     body = f"{UriTooLong.status} {UriTooLong.title}: {reason}\n".encode()

@@ -10,6 +10,7 @@ from rdflib.namespace import RDF, XSD
 from rdflib.query import Result
 from rdflib.term import Node
 
+from kgraph.errors import BadParameter
 from kgraph.namespaces import bind_prefixes
 
 _XSD_STRING = str(XSD.string)
@@ -35,7 +36,15 @@ def to_rdflib(term: object) -> Node | None:
 
 
 def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """A pyoxigraph term for an rdflib one."""
+    """A pyoxigraph term for an rdflib one; BadParameter for a value Oxigraph refuses (an IRI
+    with a space or a quote in it, from a URL), as the remote kind refuses to bind it."""
+    try:
+        return _to_oxigraph(term)
+    except ValueError as exc:
+        raise BadParameter(f"not a term that can be bound: {str(term)!r}: {exc}") from None
+
+
+def _to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):

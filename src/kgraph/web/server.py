@@ -11,6 +11,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
 from kgraph.web.gunicorn_workers import KgraphSyncWorker, KgraphThreadWorker, request_line_limit
+from kgraph.web.plain_errors import PlainErrors
 
 # One line per request on standard output (after the ready line), e.g.
 # [24/Nov/2026:15:40:00 +0000] 127.0.0.1 GET /sparql 200 512 0.003214s
@@ -65,7 +66,11 @@ class AccessLogger(Logger):
         return atoms
 
 
-class GracefulThreadWorker(KgraphThreadWorker):
+class PlainSyncWorker(PlainErrors, KgraphSyncWorker):
+    """The sync worker (--threads 1), its own error answers in the one error shape."""
+
+
+class GracefulThreadWorker(PlainErrors, KgraphThreadWorker):
     """gunicorn's gthread worker, closing its listening sockets as soon as SIGTERM stops it
     accepting: new clients are refused at once instead of waiting in the backlog, unanswered,
     until the requests in flight are done and then being reset."""
@@ -90,7 +95,7 @@ def serve_gunicorn(
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
         "threads": threads,
-        "worker_class": GracefulThreadWorker if threads > 1 else KgraphSyncWorker,
+        "worker_class": GracefulThreadWorker if threads > 1 else PlainSyncWorker,
         "preload_app": True,
         "accesslog": "-" if access_log else None,
         "access_log_format": ACCESS_LOG_FORMAT,

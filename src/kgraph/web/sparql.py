@@ -145,6 +145,8 @@ def _decode_body(charset: str) -> str:
         return request_body().decode(charset)
     except UnicodeDecodeError:
         raise BadParameter(f"the request body is not valid {charset}") from None
+    except (LookupError, UnicodeError):  # a codec that is no text encoding: rot13, base64...
+        raise UnsupportedMediaType(f"charset {charset!r} is not supported; send UTF-8") from None
 
 
 def describe_service(requested: list[str]) -> Response:

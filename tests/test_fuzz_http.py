@@ -96,7 +96,7 @@ values = st.one_of(queries, st.sampled_from(HOSTILE_TEXT), text)
 PARAM_NAMES = [
     "query", "update", "format", "default-graph-uri", "named-graph-uri", "graph", "default",
     "authority", "person", "organisation", "role", "date", "inspection", "resource", "region",
-    "grade", "framework", "measure", "_shape", "page", "limit", "q", "",
+    "grade", "framework", "measure", "_shape", "page", "limit", "q", "", "class", "as-of",
 ]  # fmt: skip
 params = st.lists(st.tuples(st.sampled_from(PARAM_NAMES) | text, values), max_size=4)
 FORMATS = ["json", "xml", "csv", "tsv", "turtle", "nt", "jsonld", "rdfxml", "html", "nq", "x"]
@@ -107,7 +107,8 @@ PATHS = [
     "/data.xml", "/rdf-graphs", "/health", "/id/", "/id/authority/kingston-upon-thames",
     "/id/inspection/kingston-upon-thames-2013", "/id/authority/kingston-upon-thames/timeline",
     "/id/source/002_bb58156e29377348", "/id/no/such/thing", "/assets/", "/assets/nothing.js",
-    "/sparql/", "//sparql", "/id/%00", "/id/%ff%fe", "/id/a%0Ab",
+    "/sparql/", "//sparql", "/id/%00", "/id/%ff%fe", "/id/a%0Ab", "/list", "/data",
+    "/downloads",
 ]  # fmt: skip
 paths = st.one_of(
     st.sampled_from(PATHS),

@@ -9,9 +9,11 @@ first inspection, its first membership). Then every competency query. Each runs 
 kgraph.queries.answers.answer, the code path of the /queries API and the CLI (parameters bound,
 rows made plain), on each store kind: kgraph's in-memory Oxigraph (the default), its folder
 store (when kgraph has one), its rdflib store; and on plain pyoxigraph, rows only listed: with
-the parameters as Oxigraph substitutions, as kgraph's Oxigraph store binds them (`pyoxigraph`:
-what kgraph adds), and bound by a VALUES block in the text (`pyoxigraph-values`: what the
-HTTP servers get, and what Oxigraph's planner can see; substitutions are applied after planning).
+the parameters as Oxigraph substitutions (`pyoxigraph`: how kgraph bound them until it moved to
+VALUES; Oxigraph applies substitutions after planning, so the plan cannot start from them), and
+bound by a VALUES block opening the WHERE group (`pyoxigraph-values`: what kgraph's Oxigraph
+store does now, and what the HTTP servers get): the difference between the two is what binding
+by VALUES buys, the difference between kgraph and `pyoxigraph-values` what kgraph adds.
 
 Contenders alternate query by query and repetition by repetition (A B C, A B C...). The first
 run is untimed warm-up, unless it alone takes longer than --budget, when it is the only sample;
@@ -59,8 +61,8 @@ def kgraph_runner(store) -> Callable[[common.BenchQuery], int]:
 def pyoxigraph_runner(
     graph: common.BenchGraph, values: bool, cache: dict
 ) -> Callable[[common.BenchQuery], int]:
-    """Plain pyoxigraph, parameters bound as substitutions (what kgraph's Oxigraph store does)
-    or, with values, by a VALUES block in the text (what the HTTP servers get)."""
+    """Plain pyoxigraph, parameters bound as substitutions or, with values, by a VALUES block in
+    the text (what kgraph's Oxigraph store and the HTTP servers do)."""
     import pyoxigraph as ox
     from rdflib import Literal, URIRef
 

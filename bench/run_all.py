@@ -32,22 +32,6 @@ FULL = [
         ["http.py", "--sizes", "10k", "--duration", "4", "--rounds", "2"],
     ),
     (
-        "HTTP, 10k, the mix without holders-on-date",
-        [
-            "http.py",
-            "--sizes",
-            "10k",
-            "--servers",
-            "kgraph,oxigraph,rdflib-endpoint",
-            "--exclude",
-            "holders-on-date",
-            "--duration",
-            "4",
-            "--rounds",
-            "2",
-        ],
-    ),
-    (
         "HTTP, kgraph and Oxigraph server, 1M",
         [
             "http.py",
@@ -55,8 +39,6 @@ FULL = [
             "1M",
             "--servers",
             "kgraph,kgraph-folder,oxigraph,oxigraph-disk",
-            "--exclude",
-            "holders-on-date",
             "--duration",
             "4",
             "--rounds",

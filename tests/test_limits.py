@@ -414,3 +414,38 @@ def test_real_server_refuses_big_bodies_and_long_urls_in_its_own_shape(
         conn.close()
     # And the server answers as before.
     assert ask(live_server, SIMPLE)[0] == 200
+
+
+def test_a_remote_store_that_does_not_answer_in_time_is_a_timeout() -> None:
+    """The remote kind has no worker processes: its HTTP timeout is the query limit."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from kgraph.stores.remote_store import RemoteStore
+
+    release = threading.Event()
+
+    class Silent(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            release.wait(GUARD_SECONDS)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Silent)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        remote = RemoteStore(f"http://127.0.0.1:{server.server_address[1]}")
+        client = client_with(remote, query_timeout=1)
+        resp = client.get(
+            "/sparql", query_string={"query": SIMPLE}, headers={"Accept": "application/json"}
+        )
+        assert resp.status_code == 503
+        assert resp.get_json() == {
+            "error": "Query timeout",
+            "status": 503,
+            "reason": "the query ran past the 1 s limit (KGRAPH_QUERY_TIMEOUT) and was stopped",
+        }
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()

@@ -58,10 +58,13 @@ def answer(
     named_graphs: Sequence[str],
     max_rows: int,
     allowed: Sequence[str] = (),
+    timeout: float | None = None,
 ) -> Answer:
-    """Run a parsed query, stopping once max_rows rows (or distinct triples) are passed."""
+    """Run a parsed query, stopping once max_rows rows (or distinct triples) are passed; a
+    remote store's server gets timeout seconds (None: the store's own)."""
     from kgraph.stores.oxigraph_store import OxigraphStore
     from kgraph.stores.rdflib_store import RdflibStore
+    from kgraph.stores.remote_store import RemoteStore
 
     if isinstance(store, OxigraphStore):
         return _oxigraph_answer(store, parsed, default_graphs, named_graphs, max_rows)
@@ -69,6 +72,9 @@ def answer(
         if parsed.query is None and allowed and uses_service(parsed.text):
             parsed = parse_allowing(store, parsed.text, allowed)
         result, truncated = store.run_capped(parsed, default_graphs, named_graphs, max_rows)
+    elif isinstance(store, RemoteStore):
+        result = store.run_within(parsed, default_graphs, named_graphs, timeout)
+        truncated = False
     else:
         result, truncated = store.run(parsed, default_graphs, named_graphs), False
     return _from_result(result, parsed.form, max_rows, truncated)

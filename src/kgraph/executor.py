@@ -268,8 +268,6 @@ class GuardedStore(Store):
             if not prefix.lower().startswith(("http://", "https://")):
                 raise BadParameter(f"KGRAPH_SERVICE_ALLOW: {prefix!r} is not an http(s) IRI prefix")
         self._pool: QueryPool | None = None
-        if inner.kind == "remote" and self.timeout > 0:
-            inner.query_timeout = self.timeout  # type: ignore[attr-defined]
 
     @property
     def pool(self) -> QueryPool | None:
@@ -312,7 +310,13 @@ class GuardedStore(Store):
     ) -> CappedResult:
         if self._pool is None:
             found = answer(
-                self.inner, parsed, default_graphs, named_graphs, self.max_rows, self.allowed
+                self.inner,
+                parsed,
+                default_graphs,
+                named_graphs,
+                self.max_rows,
+                self.allowed,
+                self.timeout or None,
             )
         else:
             job = Job(

@@ -79,8 +79,6 @@ class RemoteStore(Store):
         self.url = url
         self.query_url, self.graph_store_url = endpoints(url, graph_store_url)
         self.timeout = timeout
-        # Seconds a query may take (KGRAPH_QUERY_TIMEOUT); None: timeout, as for loads.
-        self.query_timeout: float | None = None
         self._cache: dict[str, tuple[float, object]] = {}
         self._cache_lock = threading.Lock()
 
@@ -115,7 +113,11 @@ class RemoteStore(Store):
             raise StoreUnavailable(f"cannot reach the SPARQL server at {url}: {reason}") from exc
 
     def _ask_server(
-        self, text: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()
+        self,
+        text: str,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        timeout: float | None = None,
     ) -> Result:
         fields = [("query", sparql_prologue() + f"BASE <{QUERY_BASE}>\n" + text)]
         fields += [("default-graph-uri", g) for g in default_graphs]
@@ -125,7 +127,7 @@ class RemoteStore(Store):
             self.query_url,
             urlencode(fields).encode("utf-8"),
             {"Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT},
-            self.query_timeout,
+            timeout,
         )
         return read_answer(kind, data, query_form(text))
 
@@ -163,6 +165,17 @@ class RemoteStore(Store):
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
     ) -> Result:
+        return self.run_within(parsed, default_graphs, named_graphs, None)
+
+    def run_within(
+        self,
+        parsed: ParsedQuery,
+        default_graphs: Sequence[str],
+        named_graphs: Sequence[str],
+        timeout: float | None,
+    ) -> Result:
+        """run, QueryTimeout when the server has not answered within timeout seconds (None: the
+        store's own timeout, a StoreUnavailable then)."""
         if not default_graphs and not named_graphs and parsed.query is not None:
             clauses = parsed.query.algebra.get("datasetClause") or []
             default_graphs = [str(c.default) for c in clauses if c.get("default") is not None]
@@ -172,7 +185,7 @@ class RemoteStore(Store):
             known = set(self.graph_names())
             default_graphs = [g if g in known else NO_GRAPH for g in default_graphs] or [NO_GRAPH]
             named_graphs = [g if g in known else NO_GRAPH for g in named_graphs] or [NO_GRAPH]
-        return self._ask_server(parsed.text, default_graphs, named_graphs)
+        return self._ask_server(parsed.text, default_graphs, named_graphs, timeout)
 
     def graph_names(self) -> list[str]:
         def names() -> list[str]:

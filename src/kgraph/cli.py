@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
-from kgraph.errors import KgraphError
+from kgraph.errors import BadParameter, KgraphError
 from kgraph.settings import Settings
 from kgraph.store import Store
 
 
 class KgraphGroup(click.Group):
-    """Turns a KgraphError into one line on stderr and its exit code, never a trace."""
+    """Turns a KgraphError or a command's usage error into one line on stderr and its exit code,
+    never a trace."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -21,12 +24,36 @@ class KgraphGroup(click.Group):
         except KgraphError as exc:
             click.echo(f"kgraph: {exc.reason}", err=True)
             sys.exit(exc.exit_code)
+        except click.UsageError as exc:  # a command's bad option or argument: one line too
+            _usage_error(exc, ctx.invoked_subcommand)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: object,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:  # kgraph's own options
+            _usage_error(exc, None)
+
+
+def _usage_error(exc: click.UsageError, command: str | None) -> NoReturn:
+    message = " ".join(exc.format_message().split())
+    where = " ".join(filter(None, ("kgraph", command)))
+    click.echo(f"kgraph: {message} (see {where} --help)", err=True)
+    sys.exit(exc.exit_code)
 
 
 @click.group(cls=KgraphGroup)
 @click.version_option(package_name="kgraph")
 def main() -> None:
     """kgraph: a knowledge graph of English children's services and their Ofsted inspections."""
+    # rdflib logs what it makes of odd input (ill-typed literals, with a trace) as warnings; a
+    # command says what went wrong in its own one line instead.
+    logging.getLogger("rdflib").setLevel(logging.ERROR)
 
 
 def settings_from(data: Path | None, store: str | None = None) -> Settings:
@@ -35,8 +62,10 @@ def settings_from(data: Path | None, store: str | None = None) -> Settings:
 
     settings = Settings.from_env()
     if data:
+        if not data.is_dir():  # else the graph would silently be the ontology alone
+            raise BadParameter(f"{data}: no such folder")
         settings = replace(settings, data_dir=data)
-    if store:
+    if store is not None:  # an empty --store is refused when the store opens, not ignored
         settings = replace(settings, store=store)
     return settings
 
@@ -285,7 +314,6 @@ def validate(
     """
     from dataclasses import replace
 
-    from kgraph.errors import BadParameter
     from kgraph.validation import project_data_graph
     from kgraph.validation import validate as validate_graph
 
@@ -380,7 +408,6 @@ def holders(
     organisation: str, day: str | None, role: str | None, fmt: str | None, data: Path | None
 ) -> None:
     """Who held which role at ORGANISATION (a name or IRI), and when, as the sources state it."""
-    from kgraph.errors import BadParameter
 
     if day is not None and role is not None:
         raise BadParameter("give --on or --role, not both")
@@ -457,8 +484,6 @@ def load(
     kgraph load --to URL         then  kgraph serve --store URL
     """
     import time
-
-    from kgraph.errors import BadParameter
 
     if (folder is None) == (url is None):
         raise BadParameter("give one of --store DIR or --to URL")

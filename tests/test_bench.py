@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -172,3 +173,34 @@ def test_the_http_benchmark_asks_every_server(quick_run: tuple[int, str]) -> Non
         assert "| rdflib-endpoint " in table
     else:
         assert "no rdflib-endpoint" in output
+
+
+def test_the_held_load_benchmark_runs_without_errors(articles_data_dir: Path) -> None:
+    """bench/load.py for two seconds, four clients, on the articles' graph: its table, every
+    kind of request in it, no errors, and Oxigraph server beside it where installed."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "load.py"),
+            "--duration",
+            "2",
+            "--clients",
+            "4",
+            "--data",
+            str(articles_data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=GUARD_SECONDS,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    assert "Traceback" not in output
+    table = output.split("### Held load, 4 clients, 2 s each")[1]
+    for kind in ("query", "export", "page", "all"):
+        assert re.search(rf"^\| kgraph +\| {kind} +\| [1-9]\d* ", table, re.MULTILINE), kind
+    assert "\n# errors: 0\n" in output
+    if (Path(sys.executable).parent / "oxigraph").is_file() or shutil.which("oxigraph"):
+        assert "| oxigraph-queries | query " in table
+        assert "### The query part against Oxigraph server" in table

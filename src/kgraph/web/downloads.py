@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
@@ -70,18 +71,27 @@ def whole_graph_bytes(store: Store, fmt: str) -> bytes:
 
 
 def cached_bytes(key: tuple[str, ...], make: Callable[[], bytes]) -> bytes:
-    """Bytes computed once per app and version of the graph: serialising it whole is slow."""
+    """Bytes computed once per app and version of the graph: serialising it whole is slow (half
+    a minute for Turtle of the whole graph), so requests arriving meanwhile wait for the one
+    computation instead of each starting their own."""
     store = get_store()
     version = (len(store), tuple(store.graph_names()))
-    cache: dict = current_app.extensions.setdefault("kgraph_download_cache", {})
-    if cache.get("version") != version:
-        cache.clear()
-        cache["version"] = version
-        cache["items"] = {}
-    items: dict[tuple[str, ...], bytes] = cache["items"]
-    if key not in items:
-        items[key] = make()
-    return items[key]
+    guard: threading.Lock = current_app.extensions.setdefault(
+        "kgraph_download_guard", threading.Lock()
+    )
+    with guard:
+        cache: dict = current_app.extensions.setdefault("kgraph_download_cache", {})
+        if cache.get("version") != version:
+            cache.clear()
+            cache["version"] = version
+            cache["items"] = {}
+            cache["locks"] = {}
+        items: dict[tuple[str, ...], bytes] = cache["items"]
+        lock = cache["locks"].setdefault(key, threading.Lock())
+    with lock:
+        if key not in items:
+            items[key] = make()
+        return items[key]
 
 
 def send_whole_graph(fmt: str, vary: tuple[str, ...] = ()) -> Response:

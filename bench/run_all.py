@@ -3,7 +3,7 @@
     python bench/run_all.py [--output FILE] [--quick]
 
 Runs, in order: generate (the bench graphs), startup.py, queries.py, http.py, validate.py, with
-arguments sized for a 2-core machine (a full run takes about 15 minutes; --quick takes about two
+arguments sized for a 2-core machine (a full run takes about 8 minutes; --quick takes about two
 at small sizes). Each step's output is printed as it comes and written to --output (default
 bench/.data/results-DATE.md), ready to be copied into bench/RESULTS.md.
 """

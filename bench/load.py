@@ -347,7 +347,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    print(f"`python bench/load.py {' '.join(argv if argv is not None else sys.argv[1:])}`")
+    given = " ".join(argv if argv is not None else sys.argv[1:])
+    print(f"`python bench/load.py{' ' + given if given else ''}`")
     common.print_machine()
     processes: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory(prefix="kgraph-load-") as scratch:

@@ -50,6 +50,10 @@ PATHOLOGICAL = {
     "deep property path": (
         "SELECT (COUNT(*) AS ?n) WHERE { ?a (<urn:kgraph:none>|!<urn:kgraph:none>)* ?b }"
     ),
+    # Needs no data: pyoxigraph evaluates it even when only asked to parse it (on an empty store).
+    "cross product of VALUES": "SELECT (COUNT(*) AS ?n) WHERE { "
+    + " ".join(f"VALUES ?v{i} {{ {' '.join(map(str, range(300)))} }}" for i in range(4))
+    + " }",
 }
 
 

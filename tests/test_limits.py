@@ -244,6 +244,33 @@ def test_no_query_process_outlives_the_server(start_server: Callable[..., LiveSe
     )
 
 
+# Sorting a cross product of the graph with itself: every row is held at once.
+MEMORY_HUNGRY = "SELECT * WHERE { ?s ?p ?o . ?a ?b ?c } ORDER BY ?o ?c LIMIT 1"
+
+
+def test_a_query_past_the_memory_limit_is_stopped_and_the_server_carries_on(
+    start_server: Callable[..., LiveServer],
+) -> None:
+    # A long time limit: the memory limit, not the clock, must stop this query.
+    server = start_server(env={"KGRAPH_QUERY_TIMEOUT": "60", "KGRAPH_QUERY_MEMORY": "200"})
+    wait_until(
+        lambda: len(descendants(server.process.pid)) == SERVER_PROCESSES,
+        "the server's worker processes to start",
+    )
+    before = ask(server, SIMPLE)
+    assert before[0] == 200
+    status, body = ask(server, MEMORY_HUNGRY)
+    assert status == 503
+    error = json.loads(body)
+    assert error["error"] == "Query out of memory"
+    assert "200 MiB memory limit (KGRAPH_QUERY_MEMORY)" in error["reason"]
+    assert ask(server, SIMPLE) == before
+    wait_until(
+        lambda: len(descendants(server.process.pid)) == SERVER_PROCESSES,
+        "the stopped worker to be replaced",
+    )
+
+
 def test_kgraph_query_stops_a_runaway_query(articles_data_dir: Path) -> None:
     query = PATHOLOGICAL["five-way cross product"]
     done = subprocess.run(

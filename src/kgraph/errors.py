@@ -81,6 +81,14 @@ class QueryTimeout(KgraphError):
     title = "Query timeout"
 
 
+class QueryOutOfMemory(KgraphError):
+    """A query's worker process died before answering, most likely past its memory limit."""
+
+    status = 503
+    exit_code = 3
+    title = "Query out of memory"
+
+
 class PayloadTooLarge(KgraphError):
     status = 413
     exit_code = 2

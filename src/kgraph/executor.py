@@ -6,8 +6,10 @@ that holds the loaded store before that process starts threads, forks the worker
 hands back each one's socket (socket.send_fds): no process with threads ever forks. Workers share
 the loaded store copy-on-write. A request thread sends a job to an idle worker and waits up to
 the limit; past it, the worker is killed (SIGKILL), a new one takes its place, and the client gets
-QueryTimeout. Each child dies with its parent (PR_SET_PDEATHSIG on Linux, and end of file on its
-socket), so no query process outlives the server.
+QueryTimeout. A worker may allocate a bounded amount of memory beyond what it shares (RLIMIT_AS):
+a query that needs more makes it abort, and the client gets QueryOutOfMemory rather than the
+machine running out. Each child dies with its parent (PR_SET_PDEATHSIG on Linux, and end of file
+on its socket), so no query process outlives the server.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import contextlib
 import ctypes
 import os
 import queue
+import resource
 import signal
 import socket
 import struct
@@ -32,7 +35,13 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from kgraph.capped import Answer, CappedResult, answer, parse_allowing, to_result
-from kgraph.errors import BadParameter, KgraphError, QueryTimeout, StoreUnavailable
+from kgraph.errors import (
+    BadParameter,
+    KgraphError,
+    QueryOutOfMemory,
+    QueryTimeout,
+    StoreUnavailable,
+)
 from kgraph.protocol import ParsedQuery
 from kgraph.settings import Settings
 from kgraph.store import Store, Triple
@@ -73,10 +82,11 @@ class _Worker:
 class QueryPool:
     """Worker processes around one loaded store; start it before the process starts threads."""
 
-    def __init__(self, store: Store, size: int, timeout: float) -> None:
+    def __init__(self, store: Store, size: int, timeout: float, memory_mib: int = 0) -> None:
         self.store = store
         self.size = max(1, size)
         self.timeout = timeout
+        self.memory_mib = memory_mib
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._zygote_pid = 0
         self._control: socket.socket | None = None
@@ -91,7 +101,7 @@ class QueryPool:
         pid = os.fork()
         if pid == 0:
             ours.close()
-            _zygote(self.store, theirs, parent)
+            _zygote(self.store, theirs, parent, self.memory_mib)
         theirs.close()
         self._zygote_pid, self._control, self._owner = pid, ours, parent
         for _ in range(self.size):
@@ -146,6 +156,11 @@ class QueryPool:
             status, *reply = worker.conn.recv()
         except (EOFError, OSError) as exc:
             self._retire(worker)
+            if self.memory_mib:
+                raise QueryOutOfMemory(
+                    "the query's worker process stopped before it answered, most likely past "
+                    f"the {self.memory_mib} MiB memory limit (KGRAPH_QUERY_MEMORY)"
+                ) from exc
             raise StoreUnavailable("the query worker stopped before it answered") from exc
         self._idle.put(worker)
         if status == "ok":
@@ -206,7 +221,20 @@ def _close_listening_sockets() -> None:
             os.close(fd)
 
 
-def _zygote(store: Store, control: socket.socket, parent: int) -> NoReturn:
+def _limit_memory(mib: int) -> None:
+    """Let this process allocate mib MiB beyond its present address space, which it shares
+    copy-on-write with the server: past that, allocation fails and the process aborts."""
+    if not mib:
+        return
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return  # not Linux: no limit
+    limit = pages * os.sysconf("SC_PAGE_SIZE") + mib * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _zygote(store: Store, control: socket.socket, parent: int, memory_mib: int) -> NoReturn:
     """Fork a worker for each byte received; send back its pid and socket. Never returns."""
     try:
         _die_with_parent(parent)
@@ -220,6 +248,7 @@ def _zygote(store: Store, control: socket.socket, parent: int) -> NoReturn:
                 control.close()
                 ours.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                _limit_memory(memory_mib)
                 _worker(store, theirs, me)
             theirs.close()
             socket.send_fds(control, [_PID.pack(pid)], [ours.fileno()])
@@ -242,6 +271,9 @@ def _worker(store: Store, sock: socket.socket, parent: int) -> NoReturn:
                 reply: tuple[object, ...] = ("ok", perform(store, job))
             except KgraphError as exc:
                 reply = ("error", type(exc), exc.reason, exc.status)
+            except MemoryError:
+                reason = "the query needed more memory than its limit (KGRAPH_QUERY_MEMORY)"
+                reply = ("error", QueryOutOfMemory, reason, QueryOutOfMemory.status)
             except Exception as exc:  # reported to the server, which logs it and answers 500
                 reply = ("crash", f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
             try:
@@ -261,6 +293,7 @@ class GuardedStore(Store):
         self.inner = inner
         self.kind = inner.kind
         self.timeout = settings.query_timeout
+        self.memory_mib = settings.query_memory
         self.max_rows = settings.max_rows
         self.workers = settings.query_workers
         self.allowed = settings.allowed_services
@@ -281,7 +314,7 @@ class GuardedStore(Store):
         """
         if self._pool is None and self.timeout > 0 and self.inner.kind != "remote":
             size = self.workers if workers is None else workers
-            self._pool = QueryPool(self.inner, size, self.timeout).start()
+            self._pool = QueryPool(self.inner, size, self.timeout, self.memory_mib).start()
             atexit.register(self._pool.stop)
         return self
 

@@ -43,6 +43,11 @@ class Settings:
     query_workers: int = _setting(
         4, "Query worker processes per server process (each can be stopped when over time)."
     )
+    query_memory: int = _setting(
+        1024,
+        "MiB a query worker process may allocate beyond what it shares with the server; a query "
+        "that needs more is stopped and the client told 503; 0: no limit.",
+    )
     max_rows: int = _setting(
         10000,
         "Most rows (SELECT) or triples (CONSTRUCT, DESCRIBE) one answer holds; more are cut off "

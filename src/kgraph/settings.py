@@ -6,11 +6,32 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from kgraph.errors import BadParameter
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _setting(default: object, help: str) -> object:
-    return field(default=default, metadata={"help": help})
+def _setting(default: object, help: str, maximum: float = 2**31 - 1) -> object:
+    return field(default=default, metadata={"help": help, "maximum": maximum})
+
+
+def _read(name: str, raw: str, default: object, maximum: float) -> object:
+    """An environment variable's text as the type of the setting's default; numbers within
+    0..maximum."""
+    if isinstance(default, Path):
+        return Path(raw)
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int | float):
+        kind = "a whole number" if isinstance(default, int) else "a number"
+        try:
+            value = type(default)(raw.strip())
+        except ValueError:
+            raise BadParameter(f"{name}={raw!r} is not {kind}") from None
+        if not 0 <= value <= maximum:  # NaN fails too
+            raise BadParameter(f"{name}={raw!r}: give a number from 0 to {maximum:g}")
+        return value
+    return raw
 
 
 @dataclass(frozen=True)
@@ -34,19 +55,23 @@ class Settings:
         "its /query.",
     )
     host: str = _setting("127.0.0.1", "Address the endpoint listens on.")
-    port: int = _setting(8710, "Port the endpoint listens on.")
+    port: int = _setting(8710, "Port the endpoint listens on.", maximum=65535)
     query_timeout: float = _setting(
         10.0,
         "Seconds a SPARQL query (/sparql, kgraph query) may run before its worker process is "
         "stopped and the client told 503; 0: no limit, queries run in the serving process.",
+        maximum=86400,
     )
     query_workers: int = _setting(
-        4, "Query worker processes per server process (each can be stopped when over time)."
+        4,
+        "Query worker processes per server process (each can be stopped when over time).",
+        maximum=64,
     )
     query_memory: int = _setting(
         1024,
         "MiB a query worker process may allocate beyond what it shares with the server; a query "
         "that needs more is stopped and the client told 503; 0: no limit.",
+        maximum=2**20,
     )
     max_rows: int = _setting(
         10000,
@@ -73,17 +98,8 @@ class Settings:
             raw = environ.get("KGRAPH_" + f.name.upper())
             if raw is None:
                 continue
-            default = f.default
-            if isinstance(default, Path):
-                changes[f.name] = Path(raw)
-            elif isinstance(default, bool):
-                changes[f.name] = raw.lower() in {"1", "true", "yes", "on"}
-            elif isinstance(default, int):
-                changes[f.name] = int(raw)
-            elif isinstance(default, float):
-                changes[f.name] = float(raw)
-            else:
-                changes[f.name] = raw
+            name = "KGRAPH_" + f.name.upper()
+            changes[f.name] = _read(name, raw, f.default, f.metadata["maximum"])
         return replace(cls(), **changes)
 
     @property

@@ -21,8 +21,6 @@ OFFICIAL_QUERIES = (
     "graded-while-agency-rate-above-national",
 )
 GRADED = ("ILACS Standard Inspection", "ILACS Short Inspection")
-# rdflib's SPARQL engine takes minutes for these joins over the full official data.
-pytestmark = pytest.mark.store_kinds("oxigraph", "remote")
 
 
 def run(store: Store, name: str, **params: str) -> list[dict[str, object]]:

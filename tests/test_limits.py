@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from conftest import LiveServer
 
 LIMIT = "2"
+# Room enough that the time limit, not the memory limit, stops these queries within LIMIT.
+MEMORY = "6144"
 # A guard against a hung test, never a timing check.
 GUARD_SECONDS = 60
 SIMPLE = "SELECT ?label WHERE { kg:Inspection rdfs:label ?label }"
@@ -138,7 +140,7 @@ SERVER_PROCESSES = 2 * (2 + Settings().query_workers)
 
 def start_limited(start_server: Callable[..., LiveServer]) -> LiveServer:
     """`kgraph serve` on the project's graph with a 2 s query time limit, all processes up."""
-    server = start_server(env={"KGRAPH_QUERY_TIMEOUT": LIMIT})
+    server = start_server(env={"KGRAPH_QUERY_TIMEOUT": LIMIT, "KGRAPH_QUERY_MEMORY": MEMORY})
     wait_until(
         lambda: len(descendants(server.process.pid)) == SERVER_PROCESSES,
         "the server's worker processes to start",

@@ -189,7 +189,7 @@ def query(
     settings, store = open_store(data, extra, store_spec)
     guarded = GuardedStore(store, settings).start(workers=1)
     try:
-        result = guarded.run(guarded.parse(text))
+        result = guarded.parse_and_run(text)
     finally:
         guarded.stop()
     fmt = fmt or ("table" if sys.stdout.isatty() else None)

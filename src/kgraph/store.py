@@ -101,6 +101,12 @@ class Store(ABC):
         an IRI that names no loaded graph is an empty graph.
         """
 
+    def parse_and_run(
+        self, text: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()
+    ) -> Result:
+        """A protocol query's answer from its text: parse, then run."""
+        return self.run(self.parse(text), default_graphs, named_graphs)
+
     @abstractmethod
     def graph_names(self) -> list[str]:
         """The IRIs of the named graphs that hold any triple, sorted."""

@@ -74,15 +74,13 @@ def endpoint() -> Response:
     text = params.queries[0]
     if not text.strip():
         raise BadParameter("the query is empty")
-    store = get_store()
-    parsed = store.parse(text)  # each kind parses safely: rdflib's parser under the store's lock
+    # Parsed and run in one step (one round trip to a query worker); a query that does not
+    # parse is a 400 before any format is chosen, an answer no format serves a 406 after.
+    result = get_store().parse_and_run(text, params.default_graphs, params.named_graphs)
+    form = str(result.type)
     fmt = negotiate(
-        FORMATS_BY_FORM[parsed.form],
-        request.accept_mimetypes,
-        params.formats,
-        what=f"{parsed.form} results",
+        FORMATS_BY_FORM[form], request.accept_mimetypes, params.formats, what=f"{form} results"
     )
-    result = store.run(parsed, params.default_graphs, params.named_graphs)
     body = serialize_result(result, fmt)
     truncated = getattr(result, "truncated", False)
     if truncated and fmt is SPARQL_JSON:

@@ -34,7 +34,14 @@ from rdflib import Graph, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
-from kgraph.capped import Answer, CappedResult, answer, parse_allowing, to_result
+from kgraph.capped import (
+    Answer,
+    CappedResult,
+    answer,
+    parse_allowing,
+    parse_to_run,
+    to_result,
+)
 from kgraph.errors import (
     BadParameter,
     KgraphError,
@@ -71,7 +78,7 @@ def perform(store: Store, job: Job) -> object:
     if job.kind == "parse":
         return parse_allowing(store, job.text, job.allowed).form
     if job.kind == "parse-run":
-        parsed = parse_allowing(store, job.text, job.allowed)
+        parsed = parse_to_run(store, job.text, job.allowed)
     else:
         parsed = ParsedQuery(text=job.text, form=job.form)
     return answer(store, parsed, job.default_graphs, job.named_graphs, job.max_rows, job.allowed)

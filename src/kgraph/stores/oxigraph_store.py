@@ -87,10 +87,10 @@ class OxigraphStore(Store):
                 answer = self._evaluate(with_projected(text, names), rest)
                 return _without(to_result(answer, query_form(sparql)), names)
         except SyntaxError as exc:
-            raise self._syntax_error(sparql, exc) from exc
+            raise self.syntax_error(sparql, exc) from exc
         return to_result(answer, query_form(sparql))
 
-    def _syntax_error(self, text: str, exc: SyntaxError) -> KgraphError:
+    def syntax_error(self, text: str, exc: SyntaxError) -> KgraphError:
         """The error for text Oxigraph will not parse: rdflib's reading of it when rdflib also
         refuses it (it names the token and the line, and tells an update from a broken query),
         else Oxigraph's own first words. Only failing queries pay for rdflib's parser."""
@@ -120,7 +120,7 @@ class OxigraphStore(Store):
         try:
             answer = self._scratch.query(text, base_iri=QUERY_BASE, prefixes=PREFIXES)
         except SyntaxError as exc:
-            raise self._syntax_error(text, exc) from exc
+            raise self.syntax_error(text, exc) from exc
         form = _FORM_OF.get(type(answer)) or query_form(text)
         return ParsedQuery(text=text, form=form)
 
@@ -140,7 +140,7 @@ class OxigraphStore(Store):
                 parsed.text, base_iri=QUERY_BASE, prefixes=PREFIXES, **dataset
             )
         except SyntaxError as exc:
-            raise self._syntax_error(parsed.text, exc) from exc
+            raise self.syntax_error(parsed.text, exc) from exc
         return to_result(answer, parsed.form)
 
     def graph_names(self) -> list[str]:

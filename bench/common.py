@@ -479,3 +479,30 @@ def oxigraph_cli() -> str | None:
     if beside.is_file():
         return str(beside)
     return shutil.which("oxigraph")
+
+
+def start_process(
+    name: str, command: list[str], log_dir: Path, url_of, timeout: float
+) -> tuple[subprocess.Popen, str]:
+    """Start a server and wait for its first answer; url_of reads its URL from its stdout
+    (logged to log_dir/NAME.out, stderr to NAME.err). Stopped again if it does not start."""
+    out, err = log_dir / f"{name}.out", log_dir / f"{name}.err"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    try:
+        url = None
+        while url is None:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"{name} did not start (exit {process.returncode}): "
+                    + err.read_text(errors="replace")[-1500:]
+                )
+            url = url_of(out.read_text(errors="replace"))
+            if url is None:
+                time.sleep(0.05)
+        wait_http(url, deadline, process)
+    except BaseException:
+        stop(process)
+        raise
+    return process, url

@@ -101,23 +101,9 @@ def start(
     after_ready: Callable[[str], None] | None = None,
 ) -> Server:
     """Start a server and wait for its first answer; url_of reads its URL from its stdout."""
-    out, err = log_dir / f"{name}.out", log_dir / f"{name}.err"
     spawned = time.monotonic()
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
-    deadline = spawned + timeout
-    url = None
+    process, url = common.start_process(name, command, log_dir, url_of, timeout)
     try:
-        while url is None:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"{name} did not start (exit {process.returncode}): "
-                    + err.read_text(errors="replace")[-1500:]
-                )
-            url = url_of(out.read_text(errors="replace"))
-            if url is None:
-                time.sleep(0.05)
-        common.wait_http(url, deadline, process)
         if after_ready is not None:
             after_ready(url)
     except BaseException:
@@ -125,7 +111,7 @@ def start(
         raise
     startup = time.monotonic() - spawned
     host, port = url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
-    server = Server(name, process, host, int(port), startup, err)
+    server = Server(name, process, host, int(port), startup, log_dir / f"{name}.err")
     server.sample_memory()
     server.idle_pss = server.peak_pss
     return server

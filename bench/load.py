@@ -234,30 +234,6 @@ def _timed_get(host: str, port: int, path: str, timeout: float, took: list[float
 # ---------------------------------------------------------------- servers
 
 
-def start_server(name: str, command: list[str], log_dir: Path, url_of, timeout: float):
-    """Start a server, wait for its first answer; url_of reads its base URL from its stdout."""
-    out, err = log_dir / f"{name}.out", log_dir / f"{name}.err"
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
-    deadline = time.monotonic() + timeout
-    try:
-        url = None
-        while url is None:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"{name} did not start (exit {process.returncode}): "
-                    + err.read_text(errors="replace")[-1500:]
-                )
-            url = url_of(out.read_text(errors="replace"))
-            if url is None:
-                time.sleep(0.05)
-        common.wait_http(url, deadline, process)
-    except BaseException:
-        common.stop(process)
-        raise
-    return process, url
-
-
 def start_kgraph(args: argparse.Namespace, log_dir: Path):
     command = [sys.executable, "-m", "kgraph", "serve", "--host", "127.0.0.1", "--port", "0"]
     command += ["--workers", str(args.workers), "--threads", str(args.threads), "--no-access-log"]
@@ -268,7 +244,7 @@ def start_kgraph(args: argparse.Namespace, log_dir: Path):
         match = READY.search(text)
         return match.group(2) if match else None
 
-    return start_server("kgraph", command, log_dir, url_of, args.start_timeout)
+    return common.start_process("kgraph", command, log_dir, url_of, args.start_timeout)
 
 
 def start_oxigraph(args: argparse.Namespace, log_dir: Path):
@@ -278,7 +254,7 @@ def start_oxigraph(args: argparse.Namespace, log_dir: Path):
         return None, None
     port = common.free_port()
     url = f"http://127.0.0.1:{port}"
-    process, _ = start_server(
+    process, _ = common.start_process(
         "oxigraph",
         [cli, "serve", "--bind", f"127.0.0.1:{port}"],
         log_dir,

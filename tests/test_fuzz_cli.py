@@ -14,7 +14,8 @@ import tempfile
 from pathlib import Path
 
 from click.testing import CliRunner, Result
-from hypothesis import HealthCheck, given, settings
+from fuzzing import FUZZ
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kgraph.cli import main
@@ -22,12 +23,6 @@ from kgraph.cli import main
 SAMPLE = Path(__file__).parent / "fixtures" / "pages" / "sample.ttl"
 SAMPLE_TEXT = SAMPLE.read_bytes()
 GUARD_SECONDS = 120
-FUZZ = settings(
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
 
 # --- what to give it ----------------------------------------------------------------------
 

@@ -21,7 +21,8 @@ from urllib.parse import quote
 
 import pytest
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, assume, given, settings
+from fuzzing import FUZZ
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from kgraph.settings import Settings
@@ -33,12 +34,6 @@ if TYPE_CHECKING:
 
 SAMPLE = Path(__file__).parent / "fixtures" / "pages"
 GUARD_SECONDS = 120
-FUZZ = settings(
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
 FUZZ_POSTS = settings(FUZZ, max_examples=300)
 ERROR_LINE = re.compile(r"^(\d{3}) [^\n:]+: [^\n]*\n$")
 

@@ -408,8 +408,11 @@ def cited_by(store: Store, source: URIRef) -> tuple[list[Citation], int]:
         Citation(labels.term(row.fact), src, _text(row.quote), row.cite, _text(row.locator))
         for row in rows
     }
-    key = lambda c: (c.fact.label.lower(), str(c.fact.node), c.quote, c.locator)  # noqa: E731
-    return sorted(out, key=key), total
+    return sorted(out, key=_by_fact), total
+
+
+def _by_fact(c: Citation) -> tuple[str, str, str, str]:
+    return (c.fact.label.lower(), str(c.fact.node), c.quote, c.locator)
 
 
 def _text(value: Node | None) -> str:

@@ -61,11 +61,11 @@ _RESET = ("SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIG
 
 @dataclass(frozen=True)
 class Job:
-    """One request to a worker: parse a query, or answer a parsed one."""
+    """One request to a worker: parse a query ("parse"), or parse and answer it ("answer"): one
+    round trip, a worker's round trip being most of a small query's cost."""
 
     kind: str
     text: str
-    form: str = "SELECT"
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     max_rows: int = 0
@@ -73,14 +73,10 @@ class Job:
 
 
 def perform(store: Store, job: Job) -> object:
-    """What a job asks of the store: a parse's form, or the capped Answer (of a query parsed
-    first, for "parse-run": one round trip instead of two)."""
+    """What a job asks of the store: a parse's form, or the capped Answer."""
     if job.kind == "parse":
         return parse_allowing(store, job.text, job.allowed).form
-    if job.kind == "parse-run":
-        parsed = parse_to_run(store, job.text, job.allowed)
-    else:
-        parsed = ParsedQuery(text=job.text, form=job.form)
+    parsed = parse_to_run(store, job.text, job.allowed)
     return answer(store, parsed, job.default_graphs, job.named_graphs, job.max_rows, job.allowed)
 
 
@@ -335,15 +331,10 @@ class GuardedStore(Store):
         if pool is not None:
             pool.stop()
 
-    def _do(self, job: Job) -> object:
-        if self._pool is not None:
-            return self._pool.call(job)
-        return perform(self.inner, job)
-
     def parse(self, text: str) -> ParsedQuery:
         if self._pool is None:
             return parse_allowing(self.inner, text, self.allowed)
-        form = self._do(Job("parse", text, allowed=self.allowed))
+        form = self._pool.call(Job("parse", text, allowed=self.allowed))
         return ParsedQuery(text=text, form=str(form))
 
     def run(
@@ -352,45 +343,34 @@ class GuardedStore(Store):
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
     ) -> CappedResult:
-        if self._pool is None:
-            found = answer(
-                self.inner,
-                parsed,
-                default_graphs,
-                named_graphs,
-                self.max_rows,
-                self.allowed,
-                self.timeout or None,
-            )
-        else:
-            job = Job(
-                "run",
-                parsed.text,
-                parsed.form,
-                tuple(default_graphs),
-                tuple(named_graphs),
-                self.max_rows,
-                self.allowed,
-            )
-            found = self._do(job)
-        assert isinstance(found, Answer)
+        if self._pool is not None:
+            return self.parse_and_run(parsed.text, default_graphs, named_graphs)
+        found = answer(
+            self.inner,
+            parsed,
+            default_graphs,
+            named_graphs,
+            self.max_rows,
+            self.allowed,
+            self.timeout or None,
+        )
         return to_result(found, self.max_rows)
 
     def parse_and_run(
         self, text: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()
     ) -> CappedResult:
-        """Parse then run, in one job: a worker's round trip is most of a small query's cost."""
+        """Parse then run; with workers, in one job."""
         if self._pool is None:
             return self.run(self.parse(text), default_graphs, named_graphs)
         job = Job(
-            "parse-run",
+            "answer",
             text,
-            default_graphs=tuple(default_graphs),
-            named_graphs=tuple(named_graphs),
-            max_rows=self.max_rows,
-            allowed=self.allowed,
+            tuple(default_graphs),
+            tuple(named_graphs),
+            self.max_rows,
+            self.allowed,
         )
-        found = self._do(job)
+        found = self._pool.call(job)
         assert isinstance(found, Answer)
         return to_result(found, self.max_rows)
 

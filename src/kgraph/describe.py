@@ -10,7 +10,7 @@ from rdflib.term import Node
 
 from kgraph.errors import NotFound
 from kgraph.namespaces import ID, KG, ONTOLOGY_IRI, PREFIXES, bind_prefixes
-from kgraph.sparql_text import term_text
+from kgraph.sparql_text import with_value_rows
 from kgraph.store import Store
 
 # Predicates that name a thing, best first; a label in English or with no language wins.
@@ -363,9 +363,8 @@ def add_labels(store: Store, labels: LabelCollector, nodes: Iterable[Node]) -> N
     """Label candidates for many nodes at once, each node bound by a VALUES row."""
     iris = sorted(n for n in nodes if isinstance(n, URIRef))
     for start in range(0, len(iris), PAGE_LIMIT):
-        values = "VALUES ?n { " + " ".join(term_text(n) for n in iris[start : start + PAGE_LIMIT])
-        query = LABELS.replace("WHERE {", "WHERE {\n    " + values + " }", 1)
-        for row in store.query(query):
+        rows = [[iri] for iri in iris[start : start + PAGE_LIMIT]]
+        for row in store.query(with_value_rows(LABELS, ["n"], rows)):
             labels.add(row.n, row.n_lp, row.n_label)
 
 

@@ -137,8 +137,13 @@ def with_values(text: str, bindings: Mapping[str, Node]) -> str:
     if not bindings:
         return text
     names = list(bindings)
-    row = " ".join(term_text(bindings[n]) for n in names)
-    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }}"
+    return with_value_rows(text, names, [[bindings[n] for n in names]])
+
+
+def with_value_rows(text: str, names: Sequence[str], rows: Sequence[Sequence[Node]]) -> str:
+    """The query with a VALUES block of several rows opening its WHERE group."""
+    lines = " ".join("(" + " ".join(term_text(term) for term in row) + ")" for row in rows)
+    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ {lines} }}"
     at = _where_brace(masked(text))
     return text[: at + 1] + block + text[at + 1 :]
 

@@ -44,9 +44,6 @@ def register_limits(app: Flask, settings: Settings) -> None:
     # request_body() refuses it then: werkzeug cuts such a body off silently at the limit.
     app.config["MAX_CONTENT_LENGTH"] = max_body + 1
 
-    def body_reason() -> str:
-        return _body_reason(max_body)
-
     @app.before_request
     def _check_sizes() -> None:
         length = len(request_target().encode("utf-8", "surrogateescape"))
@@ -56,8 +53,8 @@ def register_limits(app: Flask, settings: Settings) -> None:
                 "(KGRAPH_MAX_URL_BYTES); POST long queries as a form or application/sparql-query"
             )
         if request.content_length is not None and request.content_length > max_body:
-            raise PayloadTooLarge(body_reason())
+            raise PayloadTooLarge(_body_reason(max_body))
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc: RequestEntityTooLarge) -> Response:
-        return render_error(PayloadTooLarge.status, PayloadTooLarge.title, body_reason())
+        return render_error(PayloadTooLarge.status, PayloadTooLarge.title, _body_reason(max_body))

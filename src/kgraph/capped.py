@@ -4,7 +4,7 @@ boundary cheaply: worker processes answer in this form and the serving process r
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,9 @@ class Answer:
     names: tuple[str, ...] = ()
     rows: tuple[tuple[Term, ...], ...] = ()
     truncated: bool = False
+    # The answer already written as SPARQL JSON by a query worker (rows then left out): bytes
+    # cross a process boundary far more cheaply than tuples of terms.
+    json: bytes = b""
 
 
 class CappedResult(Result):
@@ -63,7 +66,9 @@ def parse_to_run(store: Store, text: str, allowed: Sequence[str]) -> ParsedQuery
 
     if isinstance(store, OxigraphStore) and not (allowed and uses_service(text)):
         refuse_service(text)
-        return ParsedQuery(text=text, form=query_form(text))
+        # The form is read from the answer; the text is scanned for it only for a graph answer
+        # (CONSTRUCT or DESCRIBE), in _oxigraph_answer.
+        return ParsedQuery(text=text, form="")
     return parse_allowing(store, text, allowed)
 
 
@@ -128,8 +133,33 @@ def _oxigraph_answer(
         ((_ox_term(t.subject), _ox_term(t.predicate), _ox_term(t.object)) for t in found),
         max_rows,
     )
-    form = parsed.form if parsed.form in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT"
+    form = parsed.form or query_form(parsed.text)
+    form = form if form in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT"
     return Answer(form, rows=tuple(triples[:max_rows]), truncated=_over(triples, max_rows))
+
+
+def plain_answer(store: Store, sparql: str, bindings: Mapping[str, Node], max_rows: int) -> Answer:
+    """A query's answer with its parameters bound, as plain data cut off at max_rows: on
+    Oxigraph read from its own terms, without an rdflib term per value (the /queries API's
+    path); on the other kinds from the rdflib Result."""
+    from kgraph.stores.oxigraph_store import OxigraphStore
+
+    if isinstance(store, OxigraphStore):
+        found, added = store.evaluate(sparql, bindings)
+        if isinstance(found, ox.QuerySolutions):
+            names = [v.value for v in found.variables]
+            keep = [i for i, n in enumerate(names) if n not in added]
+            rows = [
+                tuple(_ox_term(s[i]) for i in keep) for s in itertools.islice(found, max_rows + 1)
+            ]
+            return Answer(
+                "SELECT",
+                names=tuple(names[i] for i in keep),
+                rows=tuple(rows[:max_rows]),
+                truncated=_over(rows, max_rows),
+            )
+    result = store.query(sparql, bindings)
+    return _from_result(result, str(result.type), max_rows, False)
 
 
 def _from_result(result: Result, form: str, max_rows: int, truncated: bool) -> Answer:

@@ -25,7 +25,7 @@ import socket
 import struct
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import NoReturn
@@ -50,6 +50,7 @@ from kgraph.errors import (
     StoreUnavailable,
 )
 from kgraph.protocol import ParsedQuery
+from kgraph.results import sparql_json
 from kgraph.settings import Settings
 from kgraph.store import Store, Triple
 
@@ -70,6 +71,7 @@ class Job:
     named_graphs: tuple[str, ...] = ()
     max_rows: int = 0
     allowed: tuple[str, ...] = ()
+    json_forms: tuple[str, ...] = ()  # forms (SELECT, ASK) whose answer to write as SPARQL JSON
 
 
 def perform(store: Store, job: Job) -> object:
@@ -77,7 +79,10 @@ def perform(store: Store, job: Job) -> object:
     if job.kind == "parse":
         return parse_allowing(store, job.text, job.allowed).form
     parsed = parse_to_run(store, job.text, job.allowed)
-    return answer(store, parsed, job.default_graphs, job.named_graphs, job.max_rows, job.allowed)
+    found = answer(store, parsed, job.default_graphs, job.named_graphs, job.max_rows, job.allowed)
+    if found.form in job.json_forms:
+        return replace(found, rows=(), json=sparql_json(found, job.max_rows))
+    return found
 
 
 @dataclass
@@ -362,6 +367,28 @@ class GuardedStore(Store):
         """Parse then run; with workers, in one job."""
         if self._pool is None:
             return self.run(self.parse(text), default_graphs, named_graphs)
+        return to_result(self.protocol_answer(text, default_graphs, named_graphs), self.max_rows)
+
+    def protocol_answer(
+        self,
+        text: str,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        json_forms: Sequence[str] = (),
+    ) -> Answer:
+        """A protocol query's capped answer as plain data, parsed and run in one job; a SELECT
+        or ASK answer whose form is in json_forms comes already written as SPARQL JSON."""
+        if self._pool is None:
+            parsed = parse_allowing(self.inner, text, self.allowed)
+            return answer(
+                self.inner,
+                parsed,
+                default_graphs,
+                named_graphs,
+                self.max_rows,
+                self.allowed,
+                self.timeout or None,
+            )
         job = Job(
             "answer",
             text,
@@ -369,10 +396,11 @@ class GuardedStore(Store):
             tuple(named_graphs),
             self.max_rows,
             self.allowed,
+            tuple(json_forms),
         )
         found = self._pool.call(job)
         assert isinstance(found, Answer)
-        return to_result(found, self.max_rows)
+        return found
 
     # Everything else is the wrapped store's: canned and page queries run in this process.
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
+from kgraph.capped import Answer, Term
 from kgraph.namespaces import bind_prefixes
 
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
@@ -101,6 +103,42 @@ def serialize_result(result: Result, fmt: ResultFormat) -> bytes:
     if fmt in (SPARQL_JSON, SPARQL_XML):
         return result.serialize(format=fmt.name, encoding="utf-8") or b""
     raise ValueError(f"{result.type} results have no {fmt.name} serialisation")
+
+
+def sparql_json(found: Answer, max_rows: int = 0) -> bytes:
+    """SPARQL JSON written straight from an answer's plain terms: the endpoint's commonest
+    answer, without building an rdflib term per value; a cut-off answer says so and where."""
+    doc: dict[str, object] = {"head": {}}
+    if found.form == "ASK":
+        doc["boolean"] = found.boolean
+    else:
+        names = found.names
+        doc["head"] = {"vars": list(names)}
+        doc["results"] = {
+            "bindings": [
+                {n: _json_term(t) for n, t in zip(names, row, strict=True) if t is not None}
+                for row in found.rows
+            ]
+        }
+    if found.truncated:
+        doc["truncated"] = True
+        doc["max_rows"] = max_rows
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _json_term(term: Term) -> dict[str, str]:
+    assert term is not None
+    kind = term[0]
+    if kind == "u":
+        return {"type": "uri", "value": term[1]}
+    if kind == "b":
+        return {"type": "bnode", "value": term[1]}
+    _, text, datatype, language = term
+    if language:
+        return {"type": "literal", "value": text, "xml:lang": language}
+    if datatype:
+        return {"type": "literal", "value": text, "datatype": datatype}
+    return {"type": "literal", "value": text}
 
 
 def serialize_graph(graph: Graph, fmt: ResultFormat) -> bytes:

@@ -32,12 +32,17 @@ _FORM = re.compile(_KEYWORD.format(word="(SELECT|ASK|CONSTRUCT|DESCRIBE)"), re.I
 _MODIFIER = re.compile(r"\s+(?:DISTINCT|REDUCED)(?![\w:\-])", re.IGNORECASE)
 _SILENT = re.compile(r"SILENT(?![\w:\-])", re.IGNORECASE)
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_BRACKET = re.compile(r"[(){]")
 _IRI_SAFE = re.compile(r"^[^<>\"{}|^`\\\x00-\x20]*$")
 
 
 def masked(text: str) -> str:
     """The query with strings, IRIs and comments blanked out, same length, so offsets still hold."""
-    return _OPAQUE.sub(lambda m: " " * len(m.group(0)), text)
+    return _OPAQUE.sub(_blank, text)
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * (match.end() - match.start())
 
 
 def unescaped(text: str) -> str:
@@ -53,6 +58,8 @@ def unescaped(text: str) -> str:
 
 def uses_service(text: str) -> bool:
     """True when the query has a SERVICE clause (or is too odd to tell, erring on refusal)."""
+    if "\\" not in text and "service" not in text.lower():
+        return False  # no such word, nor an escape that could spell it: the common case, cheap
     return any(_SERVICE.search(masked(t)) for t in (text, unescaped(text)))
 
 
@@ -175,14 +182,14 @@ def _where_brace(plain: str) -> int:
         if rest.startswith("{"):  # the template; WHERE comes after it
             i = _matching_brace(plain, plain.index("{", i)) + 1
     depth = 0
-    for j in range(i, len(plain)):
-        c = plain[j]
+    for match in _BRACKET.finditer(plain, i):  # bracket to bracket, not character by character
+        c = match.group()
         if c == "(":
             depth += 1
         elif c == ")":
             depth -= 1
-        elif c == "{" and depth == 0:
-            return j
+        elif depth == 0:
+            return match.start()
     raise BadParameter("cannot bind parameters: the query has no WHERE group")
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import codecs
-import json
 import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, make_response, request
 
-from kgraph.errors import BadParameter, Forbidden, UnsupportedMediaType
+from kgraph.capped import to_result
+from kgraph.errors import BadParameter, Forbidden, NotAcceptable, UnsupportedMediaType
+from kgraph.executor import GuardedStore
 from kgraph.results import (
     FORMATS_BY_FORM,
     GRAPH_FORMATS,
@@ -18,6 +19,7 @@ from kgraph.results import (
     ResultFormat,
     serialize_graph,
     serialize_result,
+    sparql_json,
 )
 from kgraph.service_description import service_description
 from kgraph.web import get_store
@@ -75,23 +77,35 @@ def endpoint() -> Response:
     if not text.strip():
         raise BadParameter("the query is empty")
     # Parsed and run in one step (one round trip to a query worker); a query that does not
-    # parse is a 400 before any format is chosen, an answer no format serves a 406 after.
-    result = get_store().parse_and_run(text, params.default_graphs, params.named_graphs)
-    form = str(result.type)
+    # parse is a 400 before any format is chosen, an answer no format serves a 406 after. The
+    # worker writes SPARQL JSON itself when that is what the answer's form will be sent as.
+    store = get_store()
+    assert isinstance(store, GuardedStore)
+    json_forms = [form for form in ("SELECT", "ASK") if _sent_as_json(form, params.formats)]
+    found = store.protocol_answer(text, params.default_graphs, params.named_graphs, json_forms)
     fmt = negotiate(
-        FORMATS_BY_FORM[form], request.accept_mimetypes, params.formats, what=f"{form} results"
+        FORMATS_BY_FORM[found.form],
+        request.accept_mimetypes,
+        params.formats,
+        what=f"{found.form} results",
     )
-    body = serialize_result(result, fmt)
-    truncated = getattr(result, "truncated", False)
-    if truncated and fmt is SPARQL_JSON:
-        doc = json.loads(body)
-        doc["truncated"] = True
-        doc["max_rows"] = result.max_rows
-        body = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    if fmt is SPARQL_JSON:
+        body = found.json or sparql_json(found, store.max_rows)
+    else:
+        body = serialize_result(to_result(found, store.max_rows), fmt)
     resp = Response(body, content_type=fmt.content_type)
-    if truncated:
-        resp.headers[TRUNCATED_HEADER] = str(result.max_rows)
+    if found.truncated:
+        resp.headers[TRUNCATED_HEADER] = str(store.max_rows)
     return resp
+
+
+def _sent_as_json(form: str, formats: list[str]) -> bool:
+    """True when a form's answer would be negotiated to SPARQL JSON for this request."""
+    try:
+        fmt = negotiate(FORMATS_BY_FORM[form], request.accept_mimetypes, formats)
+    except NotAcceptable:
+        return False
+    return fmt is SPARQL_JSON
 
 
 def read_protocol_request() -> ProtocolRequest:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -123,9 +124,12 @@ def load_queries(group: str = "canned") -> dict[str, CannedQuery]:
     return out
 
 
-def get_query(name: str, group: str = "canned") -> CannedQuery:
-    """One canned query by name, or NotFound listing what exists."""
-    queries = load_queries(group)
+def get_query(
+    name: str, group: str = "canned", queries: Mapping[str, CannedQuery] | None = None
+) -> CannedQuery:
+    """One canned query by name (among queries, else the group's files), or NotFound listing
+    what exists."""
+    queries = load_queries(group) if queries is None else queries
     if name not in queries:
         raise NotFound(f"no query named {name!r}; known: {', '.join(queries)}")
     return queries[name]

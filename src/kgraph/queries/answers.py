@@ -8,19 +8,23 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from rdflib import BNode, Literal, Variable
+from rdflib import Literal, Variable
 from rdflib.namespace import XSD
 from rdflib.query import Result
 from rdflib.term import Node
 
+from kgraph.capped import Term, plain_answer, to_term
 from kgraph.queries import CannedQuery, get_query
 from kgraph.queryrun import table
 from kgraph.store import Store
 
 MAX_ROWS = 5000
 Value = str | int | float | bool | None
-_NUMBERS = {XSD.integer, XSD.int, XSD.long, XSD.nonNegativeInteger, XSD.positiveInteger}
-_DECIMALS = {XSD.decimal, XSD.double, XSD.float}
+_BOOLEAN = str(XSD.boolean)
+_NUMBERS = {
+    str(t) for t in (XSD.integer, XSD.int, XSD.long, XSD.nonNegativeInteger, XSD.positiveInteger)
+}
+_DECIMALS = {str(XSD.decimal), str(XSD.double), str(XSD.float)}
 
 
 @dataclass(frozen=True)
@@ -31,8 +35,15 @@ class Answer:
     params: dict[str, str]
     columns: list[str]
     rows: list[dict[str, Value]]
-    terms: list[dict[str, Node | None]]
+    cells: tuple[tuple[Term, ...], ...]  # each row's terms as plain data, in column order
     truncated: bool
+
+    @property
+    def terms(self) -> list[dict[str, Node | None]]:
+        """Each row's values as rdflib terms, by column (None where unbound)."""
+        return [
+            {c: to_term(t) for c, t in zip(self.columns, row, strict=True)} for row in self.cells
+        ]
 
     def to_dict(self) -> dict[str, object]:
         """The API's JSON document: query, params, columns, rows, truncated."""
@@ -45,7 +56,16 @@ class Answer:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n"
+        """to_dict as JSON, a row to a line: json's C encoder writes each part (an indented
+        dump goes through its pure-Python encoder, several times slower)."""
+        parts = [
+            f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}"
+            for key, value in self.to_dict().items()
+            if key != "rows"
+        ]
+        rows = ",\n  ".join(json.dumps(row, ensure_ascii=False) for row in self.rows)
+        parts.insert(3, f'"rows": [\n  {rows}\n ]' if rows else '"rows": []')
+        return "{\n " + ",\n ".join(parts) + "\n}\n"
 
     def to_csv(self) -> str:
         """A header of column names, then one line per row; absent values are empty."""
@@ -73,27 +93,29 @@ def as_term(value: object) -> Node:
     return value if isinstance(value, Node) else Literal(str(value))
 
 
-def plain(term: Node | None) -> Value:
+def plain(term: Term) -> Value:
     """A term as JSON takes it: IRIs and text as strings, numbers and booleans as themselves."""
     if term is None:
         return None
-    if isinstance(term, Literal):
-        if term.datatype == XSD.boolean:
-            return str(term).lower() in ("true", "1")
-        if term.datatype in _NUMBERS:
-            try:
-                return int(str(term))
-            except ValueError:
-                return str(term)
-        if term.datatype in _DECIMALS:
-            try:
-                return float(str(term))
-            except ValueError:
-                return str(term)
-        return str(term)
-    if isinstance(term, BNode):
-        return "_:" + str(term)
-    return str(term)
+    kind = term[0]
+    if kind == "u":
+        return term[1]
+    if kind == "b":
+        return "_:" + term[1]
+    text, datatype = term[1], term[2]
+    if datatype == _BOOLEAN:
+        return text.lower() in ("true", "1")
+    if datatype in _NUMBERS:
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    if datatype in _DECIMALS:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    return text
 
 
 def csv_cell(value: Value) -> str:
@@ -110,22 +132,15 @@ def answer(
     """Run the query with its parameters bound (never pasted into the text); BadParameter names
     a missing, unknown or malformed one."""
     bindings = query.bindings(dict(values))
-    result = store.query(query.sparql, bindings)
-    columns = [str(v) for v in result.vars or []]
-    terms: list[dict[str, Node | None]] = []
-    truncated = False
-    for row in result:
-        if len(terms) >= limit:
-            truncated = True
-            break
-        terms.append({c: row[i] for i, c in enumerate(columns)})
+    found = plain_answer(store, query.sparql, bindings, limit)
+    columns = list(found.names)
     return Answer(
         query=query,
         params={p.name: values[p.name].strip() for p in query.params},
         columns=columns,
-        rows=[{c: plain(t[c]) for c in columns} for t in terms],
-        terms=terms,
-        truncated=truncated,
+        rows=[{c: plain(t) for c, t in zip(columns, row, strict=True)} for row in found.rows],
+        cells=found.rows,
+        truncated=found.truncated,
     )
 
 

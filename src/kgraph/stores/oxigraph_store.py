@@ -43,6 +43,10 @@ class OxigraphStore(Store):
         # Handles a forked worker inherited: never dropped there, RocksDB's threads did not fork.
         self._inherited: list[ox.Store] = []
         self._scratch = ox.Store()  # an empty store that parses protocol queries
+        # Counts and names, kept once found: the store changes only through load().
+        self._size: int | None = None
+        self._names: list[str] | None = None
+        self._sizes: dict[str | None, int] = {}
 
     @property
     def path(self) -> Path | None:
@@ -77,18 +81,25 @@ class OxigraphStore(Store):
             self._handle = None
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
+        answer, added = self.evaluate(sparql, bindings)
+        result = to_result(answer, _form_of(answer, sparql))
+        return _without(result, added) if added else result
+
+    def evaluate(
+        self, sparql: str, bindings: Mapping[str, Node] | None = None
+    ) -> tuple[object, list[str]]:
+        """Oxigraph's own answer with the parameters bound, and the variables added to the SELECT
+        list to bind them (Oxigraph substitutes only projected variables), to be left out."""
         refuse_service(sparql)
         text, rest = bound_by_values(sparql, bindings or {})
         try:
             answer = self._evaluate(text, rest)
             if answer is None:
-                # Oxigraph substitutes only projected variables: project them, then drop them.
                 names = [str(n) for n in rest]
-                answer = self._evaluate(with_projected(text, names), rest)
-                return _without(to_result(answer, query_form(sparql)), names)
+                return self._evaluate(with_projected(text, names), rest), names
         except SyntaxError as exc:
             raise self.syntax_error(sparql, exc) from exc
-        return to_result(answer, query_form(sparql))
+        return answer, []
 
     def syntax_error(self, text: str, exc: SyntaxError) -> KgraphError:
         """The error for text Oxigraph will not parse: rdflib's reading of it when rdflib also
@@ -121,8 +132,7 @@ class OxigraphStore(Store):
             answer = self._scratch.query(text, base_iri=QUERY_BASE, prefixes=PREFIXES)
         except SyntaxError as exc:
             raise self.syntax_error(text, exc) from exc
-        form = _FORM_OF.get(type(answer)) or query_form(text)
-        return ParsedQuery(text=text, form=form)
+        return ParsedQuery(text=text, form=_form_of(answer, text))
 
     def run(
         self,
@@ -144,43 +154,73 @@ class OxigraphStore(Store):
         return to_result(answer, parsed.form)
 
     def graph_names(self) -> list[str]:
-        store = self.oxigraph
-        return sorted(
-            g.value
-            for g in store.named_graphs()
-            if isinstance(g, ox.NamedNode)
-            and next(iter(store.quads_for_pattern(None, None, None, g)), None) is not None
-        )
+        if self._names is None:
+            store = self.oxigraph
+            self._names = sorted(
+                g.value
+                for g in store.named_graphs()
+                if isinstance(g, ox.NamedNode)
+                and next(iter(store.quads_for_pattern(None, None, None, g)), None) is not None
+            )
+        return list(self._names)
 
     def __len__(self) -> int:
-        return len(self.oxigraph)
+        """Triples in all graphs, counted once: a count walks every triple, and in a forked
+        server process the walk copies the pages it reads from the in-memory store."""
+        if self._size is None:
+            self._size = len(self.oxigraph)
+        return self._size
 
     def graph_size(self, name: str | None = None) -> int:
-        (row,) = self.oxigraph.query(_COUNT, default_graph=ox_graph(name))
+        if name not in self._sizes:
+            if name is None:  # all triples but the named graphs': no walk over the default graph
+                named = self.oxigraph.named_graphs()
+                self._sizes[None] = len(self) - sum(self._count(g) for g in named)
+            else:
+                self._sizes[name] = self._count(ox_graph(name))
+        return self._sizes[name]
+
+    def _count(self, graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> int:
+        (row,) = self.oxigraph.query(_COUNT, default_graph=graph)
         return int(row[0].value)
+
+    def prepare_for_fork(self) -> None:
+        """Count the graphs and name them now, once, in the process that forks the server's
+        workers: each worker then shares the answers instead of walking the store for them."""
+        len(self)
+        for name in (None, *self.graph_names()):
+            self.graph_size(name)
+
+    def _loaded(self) -> None:
+        super()._loaded()
+        self._size, self._names, self._sizes = None, None, {}
 
     def load(self, path: Path, graph_name: str | None = None, *, bulk: bool = False) -> int:
         """Add one file; bulk loads skip the transaction (building a new folder store only)."""
         store = self.oxigraph
-        before = len(store)
+        before = len(self)
         target = ox_graph(graph_name)
         fmt = rdf_format(path)
-        if fmt is None or fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-            quads = [ox.Quad(q.subject, q.predicate, q.object, target) for q in read_quads(path)]
-            store.bulk_extend(quads) if bulk else store.extend(quads)
-        else:
-            options = {"path": str(path), "format": fmt, "base_iri": path.resolve().as_uri()}
-            try:
-                if bulk:
-                    store.bulk_load(**options, to_graph=target)
-                else:
-                    store.load(**options, to_graph=target)
-            except (SyntaxError, ValueError) as exc:
-                raise ParseError(f"{path}: {_one_line(exc)}") from exc
-            except OSError as exc:
-                raise ParseError(f"{path}: {exc.strerror or _one_line(exc)}") from exc
-        self._loaded()
-        return len(store) - before
+        try:
+            if fmt is None or fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+                quads = [
+                    ox.Quad(q.subject, q.predicate, q.object, target) for q in read_quads(path)
+                ]
+                store.bulk_extend(quads) if bulk else store.extend(quads)
+            else:
+                options = {"path": str(path), "format": fmt, "base_iri": path.resolve().as_uri()}
+                try:
+                    if bulk:
+                        store.bulk_load(**options, to_graph=target)
+                    else:
+                        store.load(**options, to_graph=target)
+                except (SyntaxError, ValueError) as exc:
+                    raise ParseError(f"{path}: {_one_line(exc)}") from exc
+                except OSError as exc:
+                    raise ParseError(f"{path}: {exc.strerror or _one_line(exc)}") from exc
+        finally:
+            self._loaded()  # a failed bulk load may have added part of the file
+        return len(self) - before
 
     def triples(
         self,
@@ -268,3 +308,9 @@ def read_quads(path: Path) -> list[ox.Quad]:
 def _one_line(exc: BaseException) -> str:
     text = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
     return " ".join(text.split())[:500] or type(exc).__name__
+
+
+def _form_of(answer: object, text: str) -> str:
+    """A query's form from its answer's type; only a graph's needs the text read (CONSTRUCT or
+    DESCRIBE)."""
+    return _FORM_OF.get(type(answer)) or query_form(text)

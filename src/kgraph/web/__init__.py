@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from kgraph.executor import GuardedStore
+from kgraph.queries import CannedQuery, load_queries
 from kgraph.settings import Settings
 from kgraph.store import Store, open_configured
 from kgraph.web.errors import register_error_handlers
@@ -21,6 +22,8 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     if not isinstance(store, GuardedStore):
         store = GuardedStore(store, settings)  # protocol queries capped; killable once started
     app.extensions["kgraph_store"] = store
+    # The .rq files are read once, here, not on every request that runs or lists them.
+    app.extensions["kgraph_queries"] = {g: load_queries(g) for g in ("canned", "competency")}
     register_error_handlers(app)
     register_limits(app, settings)
 
@@ -44,3 +47,10 @@ def get_store() -> Store:
     from flask import current_app
 
     return current_app.extensions["kgraph_store"]
+
+
+def get_queries(group: str = "canned") -> dict[str, CannedQuery]:
+    """The app's canned queries of a group (canned, competency), by name, in file order."""
+    from flask import current_app
+
+    return current_app.extensions["kgraph_queries"][group]

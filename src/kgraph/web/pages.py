@@ -16,9 +16,8 @@ from kgraph.export import serialize
 from kgraph.namespaces import ID, KG, ONTOLOGY_IRI, PREFIXES
 from kgraph.ontology_docs import document, load_ontology
 from kgraph.overview import class_counts, instances
-from kgraph.queries import load_queries
 from kgraph.vocabulary import terms_by_prefix
-from kgraph.web import downloads, get_store
+from kgraph.web import downloads, get_queries, get_store
 from kgraph.web.rdf_response import HTML, negotiate, send_bytes
 from kgraph.web.timelines import timeline_panels
 
@@ -172,7 +171,7 @@ def _prefix_terms() -> dict[str, list[str]]:
 @bp.get("/query")
 def query_page() -> str:
     """The SPARQL editor: examples, a Run button, results with links, downloads per format."""
-    examples = list(load_queries("competency").values())
+    examples = list(get_queries("competency").values())
     chosen = request.args.get("example", "")
     example = next((q for q in examples if q.name == chosen), None)
     text = example.sparql if example else request.args.get("query", "") or _default_query()

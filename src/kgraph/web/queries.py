@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from kgraph.errors import BadParameter
-from kgraph.queries import CannedQuery, get_query, load_queries
+from kgraph.queries import CannedQuery, get_query
 from kgraph.queries.answers import answer
-from kgraph.web import get_store
+from kgraph.web import get_queries, get_store
 from kgraph.web.limits import TRUNCATED_HEADER
 
 bp = Blueprint("queries", __name__, template_folder="../templates")
@@ -53,7 +53,7 @@ def listing() -> Response:
     if asked and asked not in ("json", "html"):
         raise BadParameter(f"_format {asked!r} is not served here; choose json or html")
     best = request.accept_mimetypes.best_match([JSON_TYPE, HTML_TYPE], default=JSON_TYPE)
-    queries = [describe_query(q) for q in load_queries().values()]
+    queries = [describe_query(q) for q in get_queries().values()]
     if asked == "html" or (not asked and best == HTML_TYPE):
         return _send(render_template("queries.html", queries=queries), HTML_TYPE, vary=True)
     body = json.dumps({"queries": queries}, ensure_ascii=False, indent=1) + "\n"
@@ -72,7 +72,7 @@ def run(name: str) -> Response:
         if asked.lower() not in FORMATS:
             raise BadParameter(f"_format {asked!r} is not served here; choose json or csv")
         fmt = asked.lower()
-    query = get_query(name)
+    query = get_query(name, queries=get_queries())
     values: dict[str, str] = {}
     for key in request.args:
         if key.startswith("_"):

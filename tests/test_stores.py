@@ -290,6 +290,8 @@ def test_every_kind_refuses_service_before_it_runs(small_store: Store) -> None:
         "select * { ?s ?p ?o .SERVICE<http://x/>{ ?s ?p ?o } }",
         "SELECT * { ?s ?p ?o FILTER(?s<?o) SERVICE ?svc { ?s ?p ?o } }",
         "SELECT * { # a comment\n Service SILENT <http://x/> { } }",
+        "SELECT * { \\u0053ERVICE <http://x/> { ?s ?p ?o } }",
+        'SELECT * { ?s ?p "x"}SERVICE<http://x/>{ }',
     ],
 )
 def test_service_is_found_wherever_it_hides(text: str) -> None:

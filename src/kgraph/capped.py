@@ -142,10 +142,9 @@ def plain_answer(store: Store, sparql: str, bindings: Mapping[str, Node], max_ro
     """A query's answer with its parameters bound, as plain data cut off at max_rows: on
     Oxigraph read from its own terms, without an rdflib term per value (the /queries API's
     path); on the other kinds from the rdflib Result."""
-    from kgraph.stores.oxigraph_store import OxigraphStore
-
-    if isinstance(store, OxigraphStore):
-        found, added = store.evaluate(sparql, bindings)
+    evaluate = getattr(store, "evaluate", None)  # Oxigraph's, also through a GuardedStore
+    if evaluate is not None:
+        found, added = evaluate(sparql, bindings)
         if isinstance(found, ox.QuerySolutions):
             names = [v.value for v in found.variables]
             keep = [i for i, n in enumerate(names) if n not in added]

@@ -58,8 +58,11 @@ def unescaped(text: str) -> str:
 
 def uses_service(text: str) -> bool:
     """True when the query has a SERVICE clause (or is too odd to tell, erring on refusal)."""
-    if "\\" not in text and "service" not in text.lower():
-        return False  # no such word, nor an escape that could spell it: the common case, cheap
+    if "\\" not in text and not _SERVICE.search(text):
+        # No such word, nor an escape that could spell it: the common case, cheap. Blanking
+        # strings, IRIs and comments cannot make a match the raw text lacks: their ends are
+        # no word characters either.
+        return False
     return any(_SERVICE.search(masked(t)) for t in (text, unescaped(text)))
 
 

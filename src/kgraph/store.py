@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 RDF_SUFFIXES = (".ttl", ".nt", ".nq", ".trig", ".jsonld", ".rdf", ".owl", ".xml", ".n3")
 MEMORY_KINDS = ("oxigraph", "rdflib")
 # Subjects that are hash IRIs, for hash_parts: found once per store by SPARQL, then bisected.
-_HASH_SUBJECTS = """
+HASH_SUBJECTS = """
 SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && CONTAINS(STR(?s), "#")) }"""
 Triple = tuple[Node, Node, Node]
 
@@ -141,6 +141,10 @@ class Store(ABC):
     def close(self) -> None:  # noqa: B027 - most kinds hold nothing to release
         """Release files and connections; the store reopens them when next used."""
 
+    def prepare_for_fork(self) -> None:  # noqa: B027 - most kinds keep nothing to share
+        """Find now, once, what serving asks of the loaded graph (its size, its graphs), so
+        that the processes a server forks share it instead of each finding it again."""
+
     @property
     def default_graph(self) -> Graph:
         """The graph the project's own data lives in, as an rdflib Graph."""
@@ -170,7 +174,7 @@ class Store(ABC):
 
     def _find_hash_subjects(self) -> set[str]:
         """Every subject IRI with a '#' in the default graph."""
-        return {str(row[0]) for row in self.query(_HASH_SUBJECTS)}
+        return {str(row[0]) for row in self.query(HASH_SUBJECTS)}
 
     def _loaded(self) -> None:
         """Forget what was derived from the data: a load changed it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable
 from urllib.parse import quote
@@ -89,6 +90,7 @@ def serve_gunicorn(
     """Serve app with gunicorn workers (threaded when threads > 1) until stopped; SIGTERM stops
     it gracefully (requests in flight are answered, for up to gunicorn's graceful timeout)."""
     store = app.extensions["kgraph_store"]
+    getattr(store, "inner", store).prepare_for_fork()  # counted once, shared by the workers
     triples = len(store)
     store.close()  # a folder store's database reopens in each worker: RocksDB does not fork
     options: dict[str, object] = {
@@ -113,6 +115,9 @@ def serve_gunicorn(
     def on_ready(bound_host: str, bound_port: int) -> None:
         print(ready_line(triples, _url_host(bound_host), bound_port), flush=True)
 
+    # Objects made so far move out of the collector's reach: a collection in a forked worker
+    # would write to each of them and so copy every page that holds one.
+    gc.freeze()
     GunicornServer(app, options, on_ready).run()
 
 

@@ -34,7 +34,10 @@ class OxigraphStore(Store):
 
     kind = "oxigraph"
 
-    def __init__(self, path: Path | None = None, *, writable: bool = False) -> None:
+    def __init__(
+        self, path: Path | None = None, *, writable: bool = False, size: int | None = None
+    ) -> None:
+        """size: the triples a folder holds, when its build recorded them (counting walks them)."""
         super().__init__()
         self._path = path
         self._writable = writable
@@ -44,7 +47,7 @@ class OxigraphStore(Store):
         self._inherited: list[ox.Store] = []
         self._scratch = ox.Store()  # an empty store that parses protocol queries
         # Counts and names, kept once found: the store changes only through load().
-        self._size: int | None = None
+        self._size: int | None = size
         self._names: list[str] | None = None
         self._sizes: dict[str | None, int] = {}
 

@@ -99,11 +99,13 @@ def check_folder(folder: Path) -> None:
 def open_folder(folder: Path) -> OxigraphStore:
     """A built folder store, read-only, as it is; StoreUnavailable when none was built there."""
     check_folder(folder)
-    if read_meta(folder) is None:
+    meta = read_meta(folder)
+    if meta is None:
         raise StoreUnavailable(
             f"--store {folder}: no store built there; build it with kgraph load --store {folder}"
         )
-    store = OxigraphStore(folder / DATABASE)
+    triples = meta.get("triples")  # counted when it was built; opened read-only since
+    store = OxigraphStore(folder / DATABASE, size=triples if type(triples) is int else None)
     _try_open(store, folder)
     return store
 

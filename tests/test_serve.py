@@ -6,8 +6,10 @@ Most tests use a server holding the ontology and the endpoint's own fixtures
 
 from __future__ import annotations
 
+import http.client
 import json
 import shutil
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -117,6 +119,59 @@ def run_serve(*args: str | Path) -> subprocess.CompletedProcess[str]:
     """`kgraph serve` that is expected to stop by itself before serving."""
     command = [sys.executable, "-m", "kgraph", "serve", "--port", "0", *map(str, args)]
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_a_port_in_use_is_one_line_and_exit_1(no_data: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = run_serve("--data", no_data, "--host", "127.0.0.1", "--port", str(port))
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert proc.stderr == f"kgraph: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+def sockets_by_process(port: int) -> dict[str, list[int]]:
+    """Processes holding TCP sockets on a local port, by state ('listen' or 'established'),
+    read from /proc/net/tcp and each process's open files."""
+    states = {"0A": "listen", "01": "established"}
+    inodes: dict[str, str] = {}
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] in states:
+            inodes[fields[9]] = states[fields[3]]
+    found: dict[str, list[int]] = {"listen": [], "established": []}
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            links = [str(fd.readlink()) for fd in fd_dir.iterdir()]
+        except OSError:
+            continue  # gone, or not ours to read
+        for link in links:
+            inode = link.removeprefix("socket:[").removesuffix("]")
+            if link.startswith("socket:[") and inode in inodes:
+                found[inodes[inode]].append(int(fd_dir.parent.name))
+    return found
+
+
+def test_each_worker_listens_for_itself_and_connections_spread(server: LiveServer) -> None:
+    """With one listening socket shared by the workers, the first to wake took a burst of
+    keep-alive connections and kept them while the other idled."""
+    port = int(server.url.rsplit(":", 1)[1])
+    listening = sockets_by_process(port)["listen"]
+    assert len(listening) == 2 and len(set(listening)) == 2  # kgraph serve's 2 workers
+    clients = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(16)]
+    try:
+        for client in clients:
+            client.request("GET", "/health")
+            assert client.getresponse().read()
+        serving = set(sockets_by_process(port)["established"]) & set(listening)
+    finally:
+        for client in clients:
+            client.close()
+    # The kernel spreads connections over the sockets by their addresses' hash: all 16 on one
+    # worker would happen about once in 30,000 runs.
+    assert serving == set(listening)
 
 
 def test_a_file_that_does_not_parse_exits_2_before_serving(tmp_path: Path, no_data: Path) -> None:

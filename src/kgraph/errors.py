@@ -99,3 +99,10 @@ class UriTooLong(KgraphError):
     status = 414
     exit_code = 2
     title = "URI too long"
+
+
+class CannotListen(KgraphError):
+    """The server cannot listen where it was asked to: the port is taken, or not allowed."""
+
+    exit_code = 1
+    title = "Cannot listen"

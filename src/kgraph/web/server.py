@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
+import os
+import socket
 import sys
-from collections.abc import Callable
+from multiprocessing.sharedctypes import Synchronized
 from urllib.parse import quote
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
+from kgraph.errors import CannotListen
 from kgraph.web.gunicorn_workers import KgraphSyncWorker, KgraphThreadWorker, request_line_limit
 from kgraph.web.plain_errors import PlainErrors
 
@@ -30,12 +34,9 @@ def ready_line(triples: int, host: str, port: int) -> str:
 class GunicornServer(BaseApplication):
     """gunicorn around an app that is already built, so the store is loaded once, before forking."""
 
-    def __init__(
-        self, app: Flask, options: dict[str, object], on_ready: Callable[[str, int], None]
-    ) -> None:
+    def __init__(self, app: Flask, options: dict[str, object]) -> None:
         self.application = app
         self.options = options
-        self.on_ready = on_ready
         super().__init__()
 
     def load_config(self) -> None:
@@ -43,15 +44,39 @@ class GunicornServer(BaseApplication):
         assert self.cfg is not None
         for key, value in self.options.items():
             self.cfg.set(key, value)
-        self.cfg.set("when_ready", self._when_ready)
 
     def load(self) -> Flask:
         """The app, built by the caller."""
         return self.application
 
-    def _when_ready(self, arbiter: object) -> None:
-        host, port = arbiter.LISTENERS[0].sock.getsockname()[:2]  # type: ignore[attr-defined]
-        self.on_ready(host, port)
+
+def reserve_port(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, not listening, with SO_REUSEPORT: it settles the port when
+    port is 0 and keeps other programs off it, while each worker listens on a socket of its own
+    beside it and the kernel spreads new connections over them. (With one listening socket
+    shared by every worker, the first worker to wake takes a burst of connections and keeps
+    them while the others idle.) CannotListen when the address is taken or not ours."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise CannotListen(f"cannot listen on {_url_host(host)}:{port}: {exc.strerror}") from None
+    return sock
+
+
+def announce_when_all_listen(started: Synchronized, workers: int, line: str) -> None:
+    """Count this worker as listening; the last of the first workers to do so prints line: the
+    server says it is ready once every worker takes connections (a worker that took none would
+    never get the ones opened before it listened), and a worker started later says nothing."""
+    with started.get_lock():
+        started.value += 1
+        last = started.value == workers
+    if last:
+        os.write(sys.stdout.fileno(), (line + "\n").encode())
 
 
 class AccessLogger(Logger):
@@ -93,8 +118,13 @@ def serve_gunicorn(
     getattr(store, "inner", store).prepare_for_fork()  # counted once, shared by the workers
     triples = len(store)
     store.close()  # a folder store's database reopens in each worker: RocksDB does not fork
+    reserved = reserve_port(host, port)
+    bound_host, bound_port = reserved.getsockname()[:2]
+    started = multiprocessing.Value("i", 0)  # shared with the workers: how many listen
+    line = ready_line(triples, _url_host(bound_host), bound_port)
     options: dict[str, object] = {
-        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "bind": f"[{bound_host}]:{bound_port}" if ":" in host else f"{bound_host}:{bound_port}",
+        "reuse_port": True,  # a listening socket per worker: see reserve_port
         "workers": workers,
         "threads": threads,
         "worker_class": GracefulThreadWorker if threads > 1 else PlainSyncWorker,
@@ -110,15 +140,17 @@ def serve_gunicorn(
         # Each worker starts its query processes before it starts threads, and stops them.
         "post_fork": lambda arbiter, worker: store.start(),
         "worker_exit": lambda arbiter, worker: store.stop(),
+        # The ready line comes once a worker listens (the master itself does not listen).
+        "post_worker_init": lambda worker: announce_when_all_listen(started, workers, line),
     }
-
-    def on_ready(bound_host: str, bound_port: int) -> None:
-        print(ready_line(triples, _url_host(bound_host), bound_port), flush=True)
 
     # Objects made so far move out of the collector's reach: a collection in a forked worker
     # would write to each of them and so copy every page that holds one.
     gc.freeze()
-    GunicornServer(app, options, on_ready).run()
+    try:
+        GunicornServer(app, options).run()
+    finally:
+        reserved.close()
 
 
 def serve_debug(app: Flask, host: str, port: int) -> None:

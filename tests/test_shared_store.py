@@ -1,7 +1,8 @@
 """The loaded graph is shared by the processes that serve it: what serving asks of the store as a
-whole (its size, its graphs' sizes) is found once, before gunicorn forks, so a worker answering
-/health or the service description does not walk the in-memory store, and so does not copy the
-pages it would read. Counts follow loads; a folder store takes its size from its build record."""
+whole (its size, its graphs' sizes, its hash subjects) is found once, before gunicorn forks, so a
+worker answering /health, the service description or a resource page does not walk the in-memory
+store, and so does not copy the pages it would read. Counts follow loads; a folder store takes
+its size from its build record."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from conftest import LiveServer
 
 EX = "https://example.org/kgraph-shared/"
+ID = "https://w3id.org/kgraph/id/shared-test/"
 NAMED = EX + "graph/extra"
 SYNTHETIC_TRIPLES = 200_000
 
@@ -35,6 +37,18 @@ SYNTHETIC_TRIPLES = 200_000
 def write_triples(path: Path, count: int, stem: str = "thing") -> Path:
     """count distinct triples as N-Triples, a few per subject, like the bench graph's shape."""
     lines = (f'<{EX}{stem}/{n // 4}> <{EX}p{n % 4}> "{stem} {n} value" .\n' for n in range(count))
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def write_resources(path: Path, count: int) -> Path:
+    """count triples about resources with pages, each with a hash part (#part) of its own."""
+    lines = (
+        f'<{ID}thing/{n // 4}#part> <{EX}p> "part {n}" .\n'
+        if n % 4 == 3
+        else f'<{ID}thing/{n // 4}> <{EX}p{n % 4}> "thing {n}" .\n'
+        for n in range(count)
+    )
     path.write_text("".join(lines), encoding="utf-8")
     return path
 
@@ -106,12 +120,12 @@ def anonymous_kib(pid: int) -> int:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_workers_answer_counts_without_copying_the_store(
+def test_workers_answer_counts_and_pages_without_copying_the_store(
     tmp_path: Path, start_server: Callable[..., LiveServer]
 ) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    write_triples(data / "synthetic.nt", SYNTHETIC_TRIPLES)
+    write_resources(data / "synthetic.nt", SYNTHETIC_TRIPLES)
     server = start_server("--data", data, "--workers", "2", "--no-access-log")
     master = server.process.pid
     deadline = time.monotonic() + 60  # a guard, not a measure: gunicorn forks as it pleases
@@ -119,7 +133,7 @@ def test_workers_answer_counts_without_copying_the_store(
         time.sleep(0.05)
     assert len(workers) == 2
     shared = anonymous_kib(master)
-    for _ in range(8):  # fresh connections, spread over both workers
+    for n in range(8):  # fresh connections, spread over both workers
         with urllib.request.urlopen(server.url + "/health", timeout=60) as resp:
             assert json.loads(resp.read())["triples"] == server.triples
         request = urllib.request.Request(
@@ -130,6 +144,8 @@ def test_workers_answer_counts_without_copying_the_store(
             described = Graph().parse(data=resp.read(), format="turtle")
         sizes = {int(o) for o in described.objects(None, VOID.triples)}
         assert sizes == {server.triples}
+        with urllib.request.urlopen(f"{server.url}/id/shared-test/thing/{n}", timeout=60) as resp:
+            assert f"part {4 * n + 3}" in resp.read().decode("utf-8")  # its hash part, shown
     # A walk over the store in a worker would copy most of what the master holds in memory.
     for pid in workers:
         own = private_dirty_kib(pid)

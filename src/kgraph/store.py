@@ -160,9 +160,7 @@ class Store(ABC):
         The hash subjects are found once per store and then bisected: a STRSTARTS filter over
         every triple costs a full scan on every page.
         """
-        if self._hash_subjects is None:
-            self._hash_subjects = sorted(self._find_hash_subjects())
-        subjects = self._hash_subjects
+        subjects = self._hash_index()
         prefix = f"{iri}#"
         start = bisect.bisect_left(subjects, prefix)
         out = []
@@ -171,6 +169,12 @@ class Store(ABC):
                 break
             out.append(URIRef(text))
         return out
+
+    def _hash_index(self) -> list[str]:
+        """The hash subjects, sorted: found on first use, then kept."""
+        if self._hash_subjects is None:
+            self._hash_subjects = sorted(self._find_hash_subjects())
+        return self._hash_subjects
 
     def _find_hash_subjects(self) -> set[str]:
         """Every subject IRI with a '#' in the default graph."""

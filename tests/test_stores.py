@@ -20,7 +20,7 @@ from rdflib import Literal, URIRef
 
 from kgraph.errors import KgraphError
 from kgraph.settings import Settings
-from kgraph.sparql_text import uses_service, with_values
+from kgraph.sparql_text import CheckedTexts, uses_service, where_brace, with_values
 from kgraph.store import Store, load_store
 from kgraph.stores.loading import load_remote
 from kgraph.stores.persistent import META
@@ -308,6 +308,22 @@ def test_service_is_found_wherever_it_hides(text: str) -> None:
 )
 def test_service_in_names_strings_and_comments_is_no_service(text: str) -> None:
     assert not uses_service(text)
+
+
+def test_checked_texts_refuse_service_every_time_and_find_where_values_go() -> None:
+    texts = CheckedTexts(limit=2)
+    refused = "SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }"
+    for _ in range(2):
+        with pytest.raises(KgraphError, match="SERVICE"):
+            texts.check(refused)
+    queries = [
+        "SELECT ?s WHERE { ?s ?p ?o }",
+        'SELECT (CONCAT("{", ?o) AS ?x) { ?s ?p ?o }',
+        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    ]
+    for text in queries * 2:  # the third is past the limit: read each time, the same answer
+        assert texts.check(text) == where_brace(text) == text.rindex("{ ?s ?p ?o }")
+    assert texts.check("DESCRIBE <http://x/>") == -1
 
 
 def test_values_open_the_where_group_after_a_construct_template() -> None:

@@ -138,7 +138,7 @@ def term_text(term: Node) -> str:
     raise BadParameter(f"cannot bind {type(term).__name__} {term!r} on a remote store")
 
 
-def with_values(text: str, bindings: Mapping[str, Node]) -> str:
+def with_values(text: str, bindings: Mapping[str, Node], at: int | None = None) -> str:
     """The query with a VALUES block opening its WHERE group: bound values, never pasted inline.
 
     The block joins the pattern from its start, as rdflib's initBindings and Oxigraph's
@@ -147,15 +147,47 @@ def with_values(text: str, bindings: Mapping[str, Node]) -> str:
     if not bindings:
         return text
     names = list(bindings)
-    return with_value_rows(text, names, [[bindings[n] for n in names]])
+    return with_value_rows(text, names, [[bindings[n] for n in names]], at)
 
 
-def with_value_rows(text: str, names: Sequence[str], rows: Sequence[Sequence[Node]]) -> str:
-    """The query with a VALUES block of several rows opening its WHERE group."""
+def with_value_rows(
+    text: str, names: Sequence[str], rows: Sequence[Sequence[Node]], at: int | None = None
+) -> str:
+    """The query with a VALUES block of several rows opening its WHERE group (whose '{' is at
+    offset at, when known: see where_brace)."""
     lines = " ".join("(" + " ".join(term_text(term) for term in row) + ")" for row in rows)
     block = f" VALUES ({' '.join('?' + n for n in names)}) {{ {lines} }}"
-    at = _where_brace(masked(text))
+    at = where_brace(text) if at is None else at
     return text[: at + 1] + block + text[at + 1 :]
+
+
+def where_brace(text: str) -> int:
+    """Offset of the '{' opening the query's WHERE group; BadParameter when it has none."""
+    return _where_brace(masked(text))
+
+
+class CheckedTexts:
+    """Query texts already checked for SERVICE, each with where its WHERE group opens (-1: no
+    WHERE group). A store answers the same canned and page queries again and again, and reading
+    a long text costs more than answering a small query. Bounded; threads may share it (a race
+    only repeats a check)."""
+
+    def __init__(self, limit: int = 512) -> None:
+        self.limit = limit
+        self._seen: dict[str, int] = {}
+
+    def check(self, text: str) -> int:
+        """refuse_service(text), then the offset of its WHERE group's '{', or -1."""
+        at = self._seen.get(text)
+        if at is None:
+            refuse_service(text)
+            try:
+                at = where_brace(text)
+            except BadParameter:
+                at = -1
+            if len(self._seen) < self.limit:
+                self._seen[text] = at
+        return at
 
 
 def with_projected(text: str, names: list[str]) -> str:

@@ -18,7 +18,13 @@ from rdflib.term import Node
 from kgraph.errors import BadParameter, KgraphError, ParseError, QuerySyntaxError
 from kgraph.namespaces import PREFIXES, bind_prefixes
 from kgraph.protocol import QUERY_BASE, ParsedQuery, parse_query
-from kgraph.sparql_text import query_form, refuse_service, with_projected, with_values
+from kgraph.sparql_text import (
+    CheckedTexts,
+    query_form,
+    refuse_service,
+    with_projected,
+    with_values,
+)
 from kgraph.store import Store, Triple, parse_file
 from kgraph.stores.terms import graph_name as ox_graph
 from kgraph.stores.terms import substitutions, to_oxigraph, to_rdflib, to_result
@@ -47,6 +53,7 @@ class OxigraphStore(Store):
         # Handles a forked worker inherited: never dropped there, RocksDB's threads did not fork.
         self._inherited: list[ox.Store] = []
         self._scratch = ox.Store()  # an empty store that parses protocol queries
+        self._texts = CheckedTexts()  # query texts already read: SERVICE, where VALUES go
         # Counts and names, kept once found: the store changes only through load().
         self._size: int | None = size
         self._names: list[str] | None = None
@@ -94,8 +101,8 @@ class OxigraphStore(Store):
     ) -> tuple[object, list[str]]:
         """Oxigraph's own answer with the parameters bound, and the variables added to the SELECT
         list to bind them (Oxigraph substitutes only projected variables), to be left out."""
-        refuse_service(sparql)
-        text, rest = bound_by_values(sparql, bindings or {})
+        at = self._texts.check(sparql)
+        text, rest = bound_by_values(sparql, bindings or {}, at)
         try:
             answer = self._evaluate(text, rest)
             if answer is None:
@@ -273,7 +280,9 @@ class PlainStrings(OxrdflibStore):
             yield (s, p, o), contexts
 
 
-def bound_by_values(sparql: str, bindings: Mapping[str, Node]) -> tuple[str, dict[str, Node]]:
+def bound_by_values(
+    sparql: str, bindings: Mapping[str, Node], at: int | None = None
+) -> tuple[str, dict[str, Node]]:
     """The query with its IRI and literal parameters in a VALUES block opening the WHERE group,
     and the parameters left to bind as Oxigraph substitutions.
 
@@ -282,13 +291,16 @@ def bound_by_values(sparql: str, bindings: Mapping[str, Node]) -> tuple[str, dic
     the planner starts from the bound node. Blank nodes cannot be written in a query, and a
     query with no WHERE group (DESCRIBE <x>) or an IRI that cannot be written takes no VALUES
     block: those stay substitutions, which bind a variable whether or not it is projected.
+    at is where the WHERE group's '{' is, when known (-1: there is none).
     """
     values = {k: v for k, v in bindings.items() if not isinstance(v, BNode)}
     rest = {k: v for k, v in bindings.items() if isinstance(v, BNode)}
     if not values:
         return sparql, rest
+    if at == -1:
+        return sparql, dict(bindings)
     try:
-        return with_values(sparql, values), rest
+        return with_values(sparql, values, at), rest
     except BadParameter:
         return sparql, dict(bindings)
 

@@ -65,7 +65,7 @@ def parse_to_run(store: Store, text: str, allowed: Sequence[str]) -> ParsedQuery
     from kgraph.stores.oxigraph_store import OxigraphStore
 
     if isinstance(store, OxigraphStore) and not (allowed and uses_service(text)):
-        refuse_service(text)
+        store.refuse_service(text)
         # The form is read from the answer; the text is scanned for it only for a graph answer
         # (CONSTRUCT or DESCRIBE), in _oxigraph_answer.
         return ParsedQuery(text=text, form="")

@@ -167,26 +167,34 @@ def where_brace(text: str) -> int:
 
 
 class CheckedTexts:
-    """Query texts already checked for SERVICE, each with where its WHERE group opens (-1: no
-    WHERE group). A store answers the same canned and page queries again and again, and reading
-    a long text costs more than answering a small query. Bounded; threads may share it (a race
-    only repeats a check)."""
+    """Query texts already read: free of SERVICE, and where their WHERE group opens (-1: no
+    WHERE group). A store answers the same canned and page queries again and again, and clients
+    repeat theirs, while reading a long text costs more than answering a small query. Bounded;
+    threads may share it (a race only repeats a reading)."""
 
     def __init__(self, limit: int = 512) -> None:
         self.limit = limit
-        self._seen: dict[str, int] = {}
+        self._free: dict[str, None] = {}
+        self._where: dict[str, int] = {}
+
+    def refuse_service(self, text: str) -> None:
+        """refuse_service(text) (no SERVICE allowed), once per text."""
+        if text not in self._free:
+            refuse_service(text)
+            if len(self._free) < self.limit:
+                self._free[text] = None
 
     def check(self, text: str) -> int:
         """refuse_service(text), then the offset of its WHERE group's '{', or -1."""
-        at = self._seen.get(text)
+        self.refuse_service(text)
+        at = self._where.get(text)
         if at is None:
-            refuse_service(text)
             try:
                 at = where_brace(text)
             except BadParameter:
                 at = -1
-            if len(self._seen) < self.limit:
-                self._seen[text] = at
+            if len(self._where) < self.limit:
+                self._where[text] = at
         return at
 
 

@@ -112,6 +112,10 @@ class OxigraphStore(Store):
             raise self.syntax_error(sparql, exc) from exc
         return answer, []
 
+    def refuse_service(self, text: str) -> None:
+        """Refuse SERVICE (Oxigraph would call it), reading each text once."""
+        self._texts.refuse_service(text)
+
     def syntax_error(self, text: str, exc: SyntaxError) -> KgraphError:
         """The error for text Oxigraph will not parse: rdflib's reading of it when rdflib also
         refuses it (it names the token and the line, and tells an update from a broken query),

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import pytest
 from flask.testing import FlaskClient
@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from kgraph.settings import Settings
 from kgraph.store import load_store
 from kgraph.web import create_app
+from kgraph.web.sparql import parse_form_fast
 
 if TYPE_CHECKING:
     from conftest import LiveServer
@@ -377,3 +378,31 @@ def test_the_real_server_is_still_up_and_logged_no_trace(fuzz_server: LiveServer
     assert status == 200 and json.loads(body)["status"] == "ok"
     assert fuzz_server.process.poll() is None
     assert "Traceback" not in fuzz_server.log.read_text(encoding="utf-8")
+
+
+# --- the form reader's fast path ------------------------------------------------------------
+
+FORM_TEXT = st.text(alphabet="ab z%+&=;\\\x00\x7f0123456789ACEFacefgG.", max_size=60)
+
+
+@settings(FUZZ, max_examples=400)
+@given(body=FORM_TEXT)
+def test_the_fast_form_reader_reads_as_parse_qsl_or_steps_aside(body: str) -> None:
+    """parse_form_fast gives parse_qsl's fields, or raises so that parse_qsl is used."""
+    try:
+        fast = parse_form_fast(body)
+    except (UnicodeError, ValueError):
+        return
+    assert fast == parse_qsl(body, keep_blank_values=True, encoding="utf-8", errors="strict")
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ("query=ASK+%7B%7D&format=json", [("query", "ASK {}"), ("format", "json")]),
+        ("query=%E2%80%9C%5C%25", [("query", "\u201c\\%")]),
+        ("query=a\\%41&&x", [("query", "a\\A"), ("x", "")]),
+    ],
+)
+def test_the_fast_form_reader_on_known_forms(body: str, fields: list[tuple[str, str]]) -> None:
+    assert parse_form_fast(body) == fields

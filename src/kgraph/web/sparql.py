@@ -81,14 +81,18 @@ def endpoint() -> Response:
     # worker writes SPARQL JSON itself when that is what the answer's form will be sent as.
     store = get_store()
     assert isinstance(store, GuardedStore)
-    json_forms = [form for form in ("SELECT", "ASK") if _sent_as_json(form, params.formats)]
+    select_format = _select_format(params.formats)
+    json_forms = ("SELECT",) if select_format is SPARQL_JSON else ()
     found = store.protocol_answer(text, params.default_graphs, params.named_graphs, json_forms)
-    fmt = negotiate(
-        FORMATS_BY_FORM[found.form],
-        request.accept_mimetypes,
-        params.formats,
-        what=f"{found.form} results",
-    )
+    if found.form == "SELECT" and select_format is not None:
+        fmt = select_format
+    else:
+        fmt = negotiate(
+            FORMATS_BY_FORM[found.form],
+            request.accept_mimetypes,
+            params.formats,
+            what=f"{found.form} results",
+        )
     if fmt is SPARQL_JSON:
         body = found.json or sparql_json(found, store.max_rows)
     else:
@@ -99,13 +103,14 @@ def endpoint() -> Response:
     return resp
 
 
-def _sent_as_json(form: str, formats: list[str]) -> bool:
-    """True when a form's answer would be negotiated to SPARQL JSON for this request."""
+def _select_format(formats: list[str]) -> ResultFormat | None:
+    """The format a SELECT answer goes out in for this request, or None (406, said once the
+    answer's form is known): chosen before the query runs, so that the query worker writes it
+    when it is SPARQL JSON."""
     try:
-        fmt = negotiate(FORMATS_BY_FORM[form], request.accept_mimetypes, formats)
+        return negotiate(FORMATS_BY_FORM["SELECT"], request.accept_mimetypes, formats)
     except NotAcceptable:
-        return False
-    return fmt is SPARQL_JSON
+        return None
 
 
 def read_protocol_request() -> ProtocolRequest:
@@ -143,9 +148,34 @@ def read_protocol_request() -> ProtocolRequest:
 
 def _parse_form(body: str, charset: str) -> list[tuple[str, str]]:
     try:
+        if body.isascii() and codecs.lookup(charset).name == "utf-8":
+            try:
+                return parse_form_fast(body)
+            except (UnicodeError, ValueError):
+                pass  # a stray '%', or bytes that are no text: parse_qsl says which
         return parse_qsl(body, keep_blank_values=True, encoding=charset, errors="strict")
     except UnicodeDecodeError:
         raise BadParameter(f"the form's percent-encoded bytes are not valid {charset}") from None
+
+
+def parse_form_fast(body: str) -> list[tuple[str, str]]:
+    """parse_qsl's reading of an ASCII form in UTF-8, its escapes decoded in C: %XX becomes
+    \\xXX for the unicode_escape codec (every backslash doubled first, so no other escape
+    exists), about four times faster for a query of a few kilobytes. UTF-8 only: its multibyte
+    sequences never take in an ASCII byte, so decoding a whole field equals decoding each run
+    of escapes. Raises where parse_qsl would keep a stray '%' as it is, or would fail; the
+    caller then uses parse_qsl."""
+    fields = []
+    for pair in body.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            fields.append((_unquote_plus(name), _unquote_plus(value)))
+    return fields
+
+
+def _unquote_plus(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("+", " ").replace("%", "\\x")
+    return escaped.encode("ascii").decode("unicode_escape").encode("latin-1").decode("utf-8")
 
 
 def _decode_body(charset: str) -> str:

@@ -63,8 +63,10 @@ class Settings:
         maximum=86400,
     )
     query_workers: int = _setting(
-        4,
-        "Query worker processes per server process (each can be stopped when over time).",
+        2,
+        "Query worker processes per server process (each can be stopped when over time). Each "
+        "copies the pages of an in-memory store that its queries read, so more cost memory; "
+        "2 per gunicorn worker keep 2 cores busy.",
         maximum=64,
     )
     query_memory: int = _setting(

@@ -350,23 +350,12 @@ class GuardedStore(Store):
     ) -> CappedResult:
         if self._pool is not None:
             return self.parse_and_run(parsed.text, default_graphs, named_graphs)
-        found = answer(
-            self.inner,
-            parsed,
-            default_graphs,
-            named_graphs,
-            self.max_rows,
-            self.allowed,
-            self.timeout or None,
-        )
-        return to_result(found, self.max_rows)
+        return to_result(self._answer_here(parsed, default_graphs, named_graphs), self.max_rows)
 
     def parse_and_run(
         self, text: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()
     ) -> CappedResult:
         """Parse then run; with workers, in one job."""
-        if self._pool is None:
-            return self.run(self.parse(text), default_graphs, named_graphs)
         return to_result(self.protocol_answer(text, default_graphs, named_graphs), self.max_rows)
 
     def protocol_answer(
@@ -380,15 +369,7 @@ class GuardedStore(Store):
         or ASK answer whose form is in json_forms comes already written as SPARQL JSON."""
         if self._pool is None:
             parsed = parse_allowing(self.inner, text, self.allowed)
-            return answer(
-                self.inner,
-                parsed,
-                default_graphs,
-                named_graphs,
-                self.max_rows,
-                self.allowed,
-                self.timeout or None,
-            )
+            return self._answer_here(parsed, default_graphs, named_graphs)
         job = Job(
             "answer",
             text,
@@ -401,6 +382,20 @@ class GuardedStore(Store):
         found = self._pool.call(job)
         assert isinstance(found, Answer)
         return found
+
+    def _answer_here(
+        self, parsed: ParsedQuery, default_graphs: Sequence[str], named_graphs: Sequence[str]
+    ) -> Answer:
+        """The capped answer computed in this process (no workers started)."""
+        return answer(
+            self.inner,
+            parsed,
+            default_graphs,
+            named_graphs,
+            self.max_rows,
+            self.allowed,
+            self.timeout or None,
+        )
 
     # Everything else is the wrapped store's: canned and page queries run in this process.
 

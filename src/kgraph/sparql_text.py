@@ -169,11 +169,13 @@ def where_brace(text: str) -> int:
 class CheckedTexts:
     """Query texts already read: free of SERVICE, and where their WHERE group opens (-1: no
     WHERE group). A store answers the same canned and page queries again and again, and clients
-    repeat theirs, while reading a long text costs more than answering a small query. Bounded;
-    threads may share it (a race only repeats a reading)."""
+    repeat theirs, while reading a long text costs more than answering a small query. Bounded
+    in texts and in their length (at most 8 MiB of text); threads may share it (a race only
+    repeats a reading)."""
 
-    def __init__(self, limit: int = 512) -> None:
+    def __init__(self, limit: int = 512, longest: int = 16_384) -> None:
         self.limit = limit
+        self.longest = longest
         self._free: dict[str, None] = {}
         self._where: dict[str, int] = {}
 
@@ -181,7 +183,7 @@ class CheckedTexts:
         """refuse_service(text) (no SERVICE allowed), once per text."""
         if text not in self._free:
             refuse_service(text)
-            if len(self._free) < self.limit:
+            if len(self._free) < self.limit and len(text) <= self.longest:
                 self._free[text] = None
 
     def check(self, text: str) -> int:
@@ -193,7 +195,7 @@ class CheckedTexts:
                 at = where_brace(text)
             except BadParameter:
                 at = -1
-            if len(self._where) < self.limit:
+            if len(self._where) < self.limit and len(text) <= self.longest:
                 self._where[text] = at
         return at
 

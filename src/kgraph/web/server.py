@@ -153,7 +153,7 @@ def serve_gunicorn(
         # Each worker starts its query processes before it starts threads, and stops them.
         "post_fork": lambda arbiter, worker: store.start(),
         "worker_exit": lambda arbiter, worker: store.stop(),
-        # The ready line comes once a worker listens (the master itself does not listen).
+        # The ready line comes once every worker listens (the master itself does not listen).
         "post_worker_init": lambda worker: announce_when_all_listen(started, workers, line),
     }
 

@@ -273,6 +273,33 @@ def test_a_query_past_the_memory_limit_is_stopped_and_the_server_carries_on(
     )
 
 
+WIDE = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+@pytest.mark.parametrize(("recycle", "replaced"), [("1", True), ("0", False)])
+def test_a_query_process_that_copied_its_share_of_the_store_is_replaced(
+    start_server: Callable[..., LiveServer], recycle: str, replaced: bool
+) -> None:
+    """Oxigraph's in-memory store is written to as it is read: a query process copies the
+    pages its queries read. Past KGRAPH_QUERY_RECYCLE MiB it answers, ends, and a fresh one
+    takes its place; with 0 it stays."""
+    server = start_server(env={"KGRAPH_QUERY_RECYCLE": recycle})
+    wait_until(
+        lambda: len(descendants(server.process.pid)) == SERVER_PROCESSES,
+        "the server's worker processes to start",
+    )
+    before = set(descendants(server.process.pid))
+    answers = [ask(server, WIDE) for _ in range(4)]
+    assert {status for status, _ in answers} == {200}
+    counts = {json.loads(body)["results"]["bindings"][0]["n"]["value"] for _, body in answers}
+    assert counts == {str(server.triples)}
+    wait_until(
+        lambda: len(descendants(server.process.pid)) == SERVER_PROCESSES,
+        "as many processes as before",
+    )
+    assert (set(descendants(server.process.pid)) != before) is replaced
+
+
 def test_kgraph_query_stops_a_runaway_query(articles_data_dir: Path) -> None:
     query = PATHOLOGICAL["five-way cross product"]
     done = subprocess.run(

@@ -94,11 +94,19 @@ class _Worker:
 class QueryPool:
     """Worker processes around one loaded store; start it before the process starts threads."""
 
-    def __init__(self, store: Store, size: int, timeout: float, memory_mib: int = 0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        size: int,
+        timeout: float,
+        memory_mib: int = 0,
+        recycle_mib: int = 0,
+    ) -> None:
         self.store = store
         self.size = max(1, size)
         self.timeout = timeout
         self.memory_mib = memory_mib
+        self.recycle_mib = recycle_mib
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._zygote_pid = 0
         self._control: socket.socket | None = None
@@ -113,7 +121,7 @@ class QueryPool:
         pid = os.fork()
         if pid == 0:
             ours.close()
-            _zygote(self.store, theirs, parent, self.memory_mib)
+            _zygote(self.store, theirs, parent, self.memory_mib, self.recycle_mib)
         theirs.close()
         self._zygote_pid, self._control, self._owner = pid, ours, parent
         for _ in range(self.size):
@@ -139,11 +147,12 @@ class QueryPool:
             self._workers[worker.pid] = worker
             return worker
 
-    def _retire(self, worker: _Worker) -> None:
-        """Kill a worker and put a new one in its place."""
+    def _retire(self, worker: _Worker, kill: bool = True) -> None:
+        """Kill a worker (or let it end by itself) and put a new one in its place."""
         self._workers.pop(worker.pid, None)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(worker.pid, signal.SIGKILL)
+        if kill:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker.pid, signal.SIGKILL)
         worker.conn.close()
         self._idle.put(self._spawn())
 
@@ -165,7 +174,7 @@ class QueryPool:
                     f"the query ran past the {limit:g} s limit (KGRAPH_QUERY_TIMEOUT) "
                     "and was stopped"
                 )
-            status, *reply = worker.conn.recv()
+            status, spent, *reply = worker.conn.recv()
         except (EOFError, OSError) as exc:
             self._retire(worker)
             if self.memory_mib:
@@ -174,7 +183,10 @@ class QueryPool:
                     f"the {self.memory_mib} MiB memory limit (KGRAPH_QUERY_MEMORY)"
                 ) from exc
             raise StoreUnavailable("the query worker stopped before it answered") from exc
-        self._idle.put(worker)
+        if spent:  # it copied its share of the store's pages, and ends: a fresh one takes over
+            self._retire(worker, kill=False)
+        else:
+            self._idle.put(worker)
         if status == "ok":
             return reply[0]
         if status == "error":
@@ -199,6 +211,18 @@ class QueryPool:
             os.kill(self._zygote_pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self._zygote_pid, 0)
+
+
+class _PageCount:
+    """The memory this process has made its own since it started counting: its minor page
+    faults, each a page copied from what it shares with the server (or first touched)."""
+
+    def __init__(self) -> None:
+        self.start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+    def mib(self) -> float:
+        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - self.start
+        return faults * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def _die_with_parent(parent: int) -> None:
@@ -246,7 +270,9 @@ def _limit_memory(mib: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _zygote(store: Store, control: socket.socket, parent: int, memory_mib: int) -> NoReturn:
+def _zygote(
+    store: Store, control: socket.socket, parent: int, memory_mib: int, recycle_mib: int
+) -> NoReturn:
     """Fork a worker for each byte received; send back its pid and socket. Never returns."""
     try:
         _die_with_parent(parent)
@@ -261,7 +287,7 @@ def _zygote(store: Store, control: socket.socket, parent: int, memory_mib: int) 
                 ours.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 _limit_memory(memory_mib)
-                _worker(store, theirs, me)
+                _worker(store, theirs, me, recycle_mib)
             theirs.close()
             socket.send_fds(control, [_PID.pack(pid)], [ours.fileno()])
             ours.close()
@@ -269,11 +295,13 @@ def _zygote(store: Store, control: socket.socket, parent: int, memory_mib: int) 
         os._exit(0)
 
 
-def _worker(store: Store, sock: socket.socket, parent: int) -> NoReturn:
-    """Answer jobs until the socket closes. Never returns."""
+def _worker(store: Store, sock: socket.socket, parent: int, recycle_mib: int = 0) -> NoReturn:
+    """Answer jobs until the socket closes, or until this process has copied recycle_mib MiB of
+    pages (then it says so with its answer, and ends). Never returns."""
     try:
         _die_with_parent(parent)
         conn = Connection(sock.detach())
+        copied = _PageCount()
         while True:
             try:
                 job = conn.recv()
@@ -288,9 +316,12 @@ def _worker(store: Store, sock: socket.socket, parent: int) -> NoReturn:
                 reply = ("error", QueryOutOfMemory, reason, QueryOutOfMemory.status)
             except Exception as exc:  # reported to the server, which logs it and answers 500
                 reply = ("crash", f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
+            spent = bool(recycle_mib) and copied.mib() >= recycle_mib
             try:
-                conn.send(reply)
+                conn.send((reply[0], spent, *reply[1:]))
             except (OSError, ValueError):
+                break
+            if spent:
                 break
     finally:
         os._exit(0)
@@ -306,6 +337,7 @@ class GuardedStore(Store):
         self.kind = inner.kind
         self.timeout = settings.query_timeout
         self.memory_mib = settings.query_memory
+        self.recycle_mib = settings.query_recycle
         self.max_rows = settings.max_rows
         self.workers = settings.query_workers
         self.allowed = settings.allowed_services
@@ -326,7 +358,9 @@ class GuardedStore(Store):
         """
         if self._pool is None and self.timeout > 0 and self.inner.kind != "remote":
             size = self.workers if workers is None else workers
-            self._pool = QueryPool(self.inner, size, self.timeout, self.memory_mib).start()
+            self._pool = QueryPool(
+                self.inner, size, self.timeout, self.memory_mib, self.recycle_mib
+            ).start()
             atexit.register(self._pool.stop)
         return self
 

@@ -69,6 +69,13 @@ class Settings:
         "2 per gunicorn worker keep 2 cores busy.",
         maximum=64,
     )
+    query_recycle: int = _setting(
+        256,
+        "MiB of the store's pages a query worker process may copy before it is replaced (after "
+        "its answer): an in-memory store is written to as it is read, so a worker copies what "
+        "its queries read; 0: never replaced.",
+        maximum=2**20,
+    )
     query_memory: int = _setting(
         1024,
         "MiB a query worker process may allocate beyond what it shares with the server; a query "

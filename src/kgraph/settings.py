@@ -15,6 +15,11 @@ def _setting(default: object, help: str, maximum: float = 2**31 - 1) -> object:
     return field(default=default, metadata={"help": help, "maximum": maximum})
 
 
+def _variable(setting: str) -> str:
+    """The environment variable that overrides a setting."""
+    return "KGRAPH_" + setting.upper()
+
+
 def _read(name: str, raw: str, default: object, maximum: float) -> object:
     """An environment variable's text as the type of the setting's default; numbers within
     0..maximum."""
@@ -104,11 +109,10 @@ class Settings:
         environ = os.environ if environ is None else environ
         changes: dict[str, object] = {}
         for f in fields(cls):
-            raw = environ.get("KGRAPH_" + f.name.upper())
-            if raw is None:
-                continue
-            name = "KGRAPH_" + f.name.upper()
-            changes[f.name] = _read(name, raw, f.default, f.metadata["maximum"])
+            name = _variable(f.name)
+            raw = environ.get(name)
+            if raw is not None:
+                changes[f.name] = _read(name, raw, f.default, f.metadata["maximum"])
         return replace(cls(), **changes)
 
     @property
@@ -119,7 +123,4 @@ class Settings:
     @staticmethod
     def describe() -> list[tuple[str, str, str]]:
         """(environment variable, default, help) for every setting, for docs and --help."""
-        return [
-            ("KGRAPH_" + f.name.upper(), str(f.default), f.metadata["help"])
-            for f in fields(Settings)
-        ]
+        return [(_variable(f.name), str(f.default), f.metadata["help"]) for f in fields(Settings)]

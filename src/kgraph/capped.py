@@ -124,11 +124,7 @@ def _oxigraph_answer(
     if isinstance(found, ox.QueryBoolean):
         return Answer("ASK", boolean=bool(found))
     if isinstance(found, ox.QuerySolutions):
-        names = tuple(v.value for v in found.variables)
-        rows = [tuple(_ox_term(v) for v in s) for s in itertools.islice(found, max_rows + 1)]
-        return Answer(
-            "SELECT", names=names, rows=tuple(rows[:max_rows]), truncated=_over(rows, max_rows)
-        )
+        return _solutions(found, max_rows)
     triples = _distinct(
         ((_ox_term(t.subject), _ox_term(t.predicate), _ox_term(t.object)) for t in found),
         max_rows,
@@ -146,19 +142,23 @@ def plain_answer(store: Store, sparql: str, bindings: Mapping[str, Node], max_ro
     if evaluate is not None:
         found, added = evaluate(sparql, bindings)
         if isinstance(found, ox.QuerySolutions):
-            names = [v.value for v in found.variables]
-            keep = [i for i, n in enumerate(names) if n not in added]
-            rows = [
-                tuple(_ox_term(s[i]) for i in keep) for s in itertools.islice(found, max_rows + 1)
-            ]
-            return Answer(
-                "SELECT",
-                names=tuple(names[i] for i in keep),
-                rows=tuple(rows[:max_rows]),
-                truncated=_over(rows, max_rows),
-            )
+            return _solutions(found, max_rows, drop=added)
     result = store.query(sparql, bindings)
     return _from_result(result, str(result.type), max_rows, False)
+
+
+def _solutions(found: ox.QuerySolutions, max_rows: int, drop: Sequence[str] = ()) -> Answer:
+    """Oxigraph's SELECT answer read lazily, without the columns in drop: rows past the cap are
+    never computed."""
+    names = [v.value for v in found.variables]
+    keep = [i for i, n in enumerate(names) if n not in drop]
+    rows = [tuple(_ox_term(s[i]) for i in keep) for s in itertools.islice(found, max_rows + 1)]
+    return Answer(
+        "SELECT",
+        names=tuple(names[i] for i in keep),
+        rows=tuple(rows[:max_rows]),
+        truncated=_over(rows, max_rows),
+    )
 
 
 def _from_result(result: Result, form: str, max_rows: int, truncated: bool) -> Answer:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 RDF_SUFFIXES = (".ttl", ".nt", ".nq", ".trig", ".jsonld", ".rdf", ".owl", ".xml", ".n3")
 MEMORY_KINDS = ("oxigraph", "rdflib")
 # Subjects that are hash IRIs, for hash_parts: found once per store by SPARQL, then bisected.
-HASH_SUBJECTS = """
+_HASH_SUBJECTS = """
 SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && CONTAINS(STR(?s), "#")) }"""
 Triple = tuple[Node, Node, Node]
 
@@ -101,12 +101,6 @@ class Store(ABC):
         an IRI that names no loaded graph is an empty graph.
         """
 
-    def parse_and_run(
-        self, text: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()
-    ) -> Result:
-        """A protocol query's answer from its text: parse, then run."""
-        return self.run(self.parse(text), default_graphs, named_graphs)
-
     @abstractmethod
     def graph_names(self) -> list[str]:
         """The IRIs of the named graphs that hold any triple, sorted."""
@@ -178,7 +172,7 @@ class Store(ABC):
 
     def _find_hash_subjects(self) -> set[str]:
         """Every subject IRI with a '#' in the default graph."""
-        return {str(row[0]) for row in self.query(HASH_SUBJECTS)}
+        return {str(row[0]) for row in self.query(_HASH_SUBJECTS)}
 
     def _loaded(self) -> None:
         """Forget what was derived from the data: a load changed it."""

@@ -27,6 +27,7 @@ import _syspath  # noqa: F401  (first: bench/http.py must not shadow the standar
 # isort: split
 import argparse
 import json
+import math
 import resource
 import shutil
 import subprocess
@@ -83,7 +84,7 @@ def child(kind: str, triples: int, seed: int) -> dict[str, object]:
     else:
         raise SystemExit(f"unknown contender {kind}")
     answered = time.perf_counter()
-    ready = loaded + (0.0 if prepare_s != prepare_s else prepare_s)  # NaN: nothing to prepare
+    ready = loaded if math.isnan(prepare_s) else loaded + prepare_s  # NaN: nothing to prepare
     now = time.time()
     return {
         "kind": kind,

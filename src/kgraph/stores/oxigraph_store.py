@@ -21,7 +21,6 @@ from kgraph.protocol import QUERY_BASE, ParsedQuery, parse_query
 from kgraph.sparql_text import (
     CheckedTexts,
     query_form,
-    refuse_service,
     with_projected,
     with_values,
 )
@@ -142,7 +141,7 @@ class OxigraphStore(Store):
             raise
 
     def parse(self, text: str) -> ParsedQuery:
-        refuse_service(text)
+        self.refuse_service(text)
         try:
             answer = self._scratch.query(text, base_iri=QUERY_BASE, prefixes=PREFIXES)
         except SyntaxError as exc:

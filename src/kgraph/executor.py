@@ -18,15 +18,16 @@ import atexit
 import contextlib
 import ctypes
 import os
+import pickle
 import queue
 import resource
+import select
 import signal
 import socket
 import struct
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import NoReturn
 
@@ -56,6 +57,10 @@ from kgraph.store import Store, Triple
 
 _PR_SET_PDEATHSIG = 1
 _PID = struct.Struct("!q")
+# A message between a server process and a query worker: its length, then a pickle of plain
+# tuples (no dataclass instance, no multiprocessing machinery: about a tenth of the CPU).
+_LENGTH = struct.Struct("!Q")
+_FIRST_READ = 1 << 16  # most answers arrive whole in the first read
 # Signals a server process handles that its query processes must not: they die with it instead.
 _RESET = ("SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGTTIN", "SIGTTOU")
 
@@ -85,10 +90,63 @@ def perform(store: Store, job: Job) -> object:
     return found
 
 
+def plain(record: object) -> tuple[object, ...]:
+    """A dataclass's fields in order, as they are (dataclasses.astuple copies them deeply)."""
+    return tuple(vars(record).values())
+
+
+def send_message(sock: socket.socket, message: object) -> None:
+    """Write one message: its length, then its pickle, in one write when it is small."""
+    data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+    if len(data) < _FIRST_READ:
+        sock.sendall(_LENGTH.pack(len(data)) + data)
+    else:  # not copied to prepend the length
+        sock.sendall(_LENGTH.pack(len(data)))
+        sock.sendall(data)
+
+
+def receive_message(sock: socket.socket) -> object:
+    """Read one message (EOFError when the socket closes first): one read for most."""
+    head = sock.recv(_FIRST_READ)
+    while len(head) < _LENGTH.size:
+        more = sock.recv(_FIRST_READ)
+        if not more:
+            raise EOFError("the socket closed before a whole message")
+        head += more
+    size = _LENGTH.unpack_from(head)[0]
+    body: bytes | bytearray = head[_LENGTH.size :]
+    if len(body) > size:
+        raise EOFError("more than one message where one was expected")
+    if len(body) < size:
+        buffer = bytearray(size)
+        buffer[: len(body)] = body
+        view, got = memoryview(buffer), len(body)
+        while got < size:
+            read = sock.recv_into(view[got:])
+            if not read:
+                raise EOFError("the socket closed before a whole message")
+            got += read
+        body = buffer
+    return pickle.loads(body)
+
+
 @dataclass
 class _Worker:
     pid: int
-    conn: Connection
+    sock: socket.socket
+    readable: select.poll  # waits for the worker's answer up to the time limit
+
+    @classmethod
+    def on(cls, pid: int, fd: int) -> _Worker:
+        """The worker pid, reached through its socket fd."""
+        sock = socket.socket(fileno=fd)
+        readable = select.poll()
+        readable.register(sock, select.POLLIN)
+        return cls(pid, sock, readable)
+
+    def close(self) -> None:
+        """Close this side of its socket."""
+        self.sock.close()
 
 
 class QueryPool:
@@ -107,7 +165,7 @@ class QueryPool:
         self.timeout = timeout
         self.memory_mib = memory_mib
         self.recycle_mib = recycle_mib
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         self._zygote_pid = 0
         self._control: socket.socket | None = None
         self._spawn_lock = threading.Lock()
@@ -143,7 +201,7 @@ class QueryPool:
                 raise StoreUnavailable(f"cannot start a query worker: {exc}") from exc
             if len(message) != _PID.size or len(fds) != 1:
                 raise StoreUnavailable("cannot start a query worker: the zygote has stopped")
-            worker = _Worker(_PID.unpack(message)[0], Connection(fds[0]))
+            worker = _Worker.on(_PID.unpack(message)[0], fds[0])
             self._workers[worker.pid] = worker
             return worker
 
@@ -153,7 +211,7 @@ class QueryPool:
         if kill:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(worker.pid, signal.SIGKILL)
-        worker.conn.close()
+        worker.close()
         self._idle.put(self._spawn())
 
     def call(self, job: Job) -> object:
@@ -167,14 +225,14 @@ class QueryPool:
                 "(KGRAPH_QUERY_TIMEOUT); try again"
             ) from None
         try:
-            worker.conn.send(job)
-            if not worker.conn.poll(limit):
+            send_message(worker.sock, plain(job))
+            if not worker.readable.poll(limit * 1000):
                 self._retire(worker)
                 raise QueryTimeout(
                     f"the query ran past the {limit:g} s limit (KGRAPH_QUERY_TIMEOUT) "
                     "and was stopped"
                 )
-            status, spent, *reply = worker.conn.recv()
+            status, spent, *reply = receive_message(worker.sock)  # type: ignore[misc]
         except (EOFError, OSError) as exc:
             self._retire(worker)
             if self.memory_mib:
@@ -189,6 +247,8 @@ class QueryPool:
             self._idle.put(worker)
         if status == "ok":
             return reply[0]
+        if status == "answer":
+            return Answer(*reply)
         if status == "error":
             cls, reason, status_code = reply
             error = cls(reason)
@@ -203,7 +263,7 @@ class QueryPool:
         for worker in list(self._workers.values()):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(worker.pid, signal.SIGKILL)
-            worker.conn.close()
+            worker.close()
         self._workers.clear()
         self._control.close()
         self._control = None
@@ -300,15 +360,18 @@ def _worker(store: Store, sock: socket.socket, parent: int, recycle_mib: int = 0
     pages (then it says so with its answer, and ends). Never returns."""
     try:
         _die_with_parent(parent)
-        conn = Connection(sock.detach())
         copied = _PageCount()
         while True:
             try:
-                job = conn.recv()
+                job = Job(*receive_message(sock))  # type: ignore[misc]
             except (EOFError, OSError):
                 break
             try:
-                reply: tuple[object, ...] = ("ok", perform(store, job))
+                found = perform(store, job)
+                if isinstance(found, Answer):  # as a plain tuple: see _LENGTH
+                    reply: tuple[object, ...] = ("answer", *plain(found))
+                else:
+                    reply = ("ok", found)
             except KgraphError as exc:
                 reply = ("error", type(exc), exc.reason, exc.status)
             except MemoryError:
@@ -318,7 +381,7 @@ def _worker(store: Store, sock: socket.socket, parent: int, recycle_mib: int = 0
                 reply = ("crash", f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
             spent = bool(recycle_mib) and copied.mib() >= recycle_mib
             try:
-                conn.send((reply[0], spent, *reply[1:]))
+                send_message(sock, (reply[0], spent, *reply[1:]))
             except (OSError, ValueError):
                 break
             if spent:

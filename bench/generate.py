@@ -11,10 +11,26 @@ node cites its source (prov:wasDerivedFrom and a kg:Citation with a kg:quote), a
 asks. It uses the project's ontology terms and IRI shapes, and the real concepts (roles, grades,
 judgement areas, frameworks, measures, units), so the canned and competency queries run on it.
 
-Everything here is invented: names are made of syllables, quotes are made-up sentences, and no
-node of the project's own data (data/) is described. The stream stops at the first fact boundary
-at or past --triples, so a graph holds whole facts and every node it refers to; a smaller graph
-of the same seed is a prefix of a larger one. Same seed and size give byte-identical output.
+Authorities, areas and figures also come in the shapes `kgraph import` writes (data/official/):
+authorities and areas with a kg:gssCode and a kg:dfeCode, authorities with a kg:ofstedRegion and
+a kg:authorityStatus; the DfE's figures as kg:Statistics of children on child protection plans at
+31 March (<period/YYYY-03-31>) and of the agency worker rate in a reporting year
+(<period/reporting-year-YYYY>), England's (<area/e92000001>, kg:gssCode "E92000001") among them.
+The first fact blocks, with the first authority, write what those need once: the shared period
+nodes, England's area and figures, and the concepts of data/official/vocabulary.ttl they point
+to (Ofsted regions, the measure, the status), copied, as the bench graph leaves data/official/
+out. The first authority (the sample whose nodes are the queries' synthetic parameters) has every
+kind of fact, and is in London with two ILACS inspections visited on a known day, judged
+inadequate and then outstanding, and an agency worker rate above England's: the national canned
+queries find it with their own example parameters in a graph of any size.
+
+Everything else is invented: names are made of syllables, quotes are made-up sentences, figures
+are random (England's too), GSS codes start E99 and DfE codes are 001-199 (no real code does or
+is; DfE codes are three digits, so only the first 199 authorities have one), and no node of the
+project's own data (data/) is described but those named above. The stream stops at the first
+fact boundary at or past --triples, so a graph holds whole facts and every node it refers to; a
+smaller graph of the same seed is a prefix of a larger one. Same seed and size give
+byte-identical output.
 """
 
 from __future__ import annotations
@@ -116,6 +132,79 @@ MEASURES = (
     ("population", "count", 60000, 900000),
 )
 REGIONS = ("london", "south-east", "north-west", "yorkshire", "west-midlands", "east-of-england")
+# Each region's Ofsted region (data/official/vocabulary.ttl), as kg:ofstedRegion gives it.
+OFSTED_REGIONS = {
+    "london": "london",
+    "south-east": "south-east",
+    "north-west": "north-west",
+    "yorkshire": "north-east-yorkshire-and-the-humber",
+    "west-midlands": "west-midlands",
+    "east-of-england": "east-of-england",
+}
+# Copied from data/official/vocabulary.ttl (the bench graph does not load data/official/), so the
+# concepts authorities and figures point to are in the graph: (concept, types, label, definition,
+# scheme), a scheme with no scheme of its own. tests/test_bench.py checks them against the file.
+OFFICIAL_CONCEPTS = (
+    (
+        "scheme/ofsted-regions",
+        ("ConceptScheme",),
+        "Ofsted regions",
+        "The regions Ofsted's local authority inspection outcomes place each authority in.",
+        None,
+    ),
+    *(
+        (
+            f"ofsted-region/{region}",
+            ("Concept",),
+            label,
+            f"Ofsted's {label} region.",
+            "scheme/ofsted-regions",
+        )
+        for region, label in (
+            ("london", "London"),
+            ("south-east", "South East"),
+            ("north-west", "North West"),
+            ("north-east-yorkshire-and-the-humber", "North East, Yorkshire and the Humber"),
+            ("west-midlands", "West Midlands"),
+            ("east-of-england", "East of England"),
+        )
+    ),
+    (
+        "measure/agency-worker-rate",
+        ("Concept", "Measure"),
+        "Agency worker rate",
+        "Agency social workers as a percentage of agency workers and social workers in post, in "
+        "full-time equivalents (DfE column agency_rate_fte: agency_fte over agency_fte plus "
+        "inpost_fte).",
+        "scheme/measures",
+    ),
+    (
+        "scheme/authority-statuses",
+        ("ConceptScheme",),
+        "Local authority statuses",
+        "Whether a local authority still exists, as Ofsted's ILACS inspection history says.",
+        None,
+    ),
+    (
+        "authority-status/current",
+        ("Concept",),
+        "Current",
+        "The authority exists.",
+        "scheme/authority-statuses",
+    ),
+)
+ENGLAND = "area/e92000001"  # England's area and GSS code, as data/official/areas.ttl has them
+ENGLAND_GSS = "E92000001"
+# Synthetic codes no real one has: GSS codes under E99 (real English ones are E06-E13 and E92) and
+# DfE codes 001-199 (real ones are 201-943), which gives DfE codes to the first 199 authorities
+# only (kg:dfeCode is three digits): those after them have none.
+SYNTHETIC_GSS = "E99"
+DFE_CODES = 199
+# The DfE's figures, in the shapes of data/official/statistics-dfe-*.ttl: children on child
+# protection plans at 31 March (period/YYYY-03-31) and the workforce's agency worker rate in the
+# reporting year (period/reporting-year-YYYY), for England too.
+CPP_YEARS = range(2013, 2025)
+WORKFORCE_YEARS = range(2017, 2025)
 ONSETS = (
     "ash",
     "bram",
@@ -287,8 +376,14 @@ class Generator:
     # The first authority's nodes: parameters for queries that should find a typical entity.
     sample: dict[str, str] = field(default_factory=dict)
 
+    # The DfE-shaped figures draw from a stream of their own, so that adding them left the
+    # article-shaped facts' draws as they were.
+    figures: random.Random = field(init=False)
+    national: dict[int, float] = field(default_factory=dict)  # England's agency worker rate
+
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+        self.figures = random.Random(f"dfe-figures-{self.seed}")
 
     def unique(self, path: str) -> str:
         """path, or path-2, path-3... when already minted."""
@@ -338,11 +433,20 @@ class Generator:
         first = sources[0]
         if index == 0:
             self.sample["authority"] = ID + authority
+            yield from self.national_facts(first)
 
+        region = rng.choice(REGIONS)
+        if index == 0:  # the sample authority is in London (rated-in-region's example region)
+            region = "london"
+        gss = f"{SYNTHETIC_GSS}{index + 1:06d}"
+        codes = [(KG + "gssCode", text(gss, None))]
+        if index < DFE_CODES:
+            codes.append((KG + "dfeCode", text(f"{index + 1:03d}", None)))
         fact: Fact = [
             (iri(area), TYPE, term(KG, "Area")),
             (iri(area), LABEL, text(name)),
-            (iri(area), SCHEMA + "containedInPlace", iri(f"area/{rng.choice(REGIONS)}")),
+            (iri(area), SCHEMA + "containedInPlace", iri(f"area/{region}")),
+            *((iri(area), p, o) for p, o in codes),
         ]
         self.cite(fact, area, first, f"{name} is a borough in the region")
         yield fact
@@ -351,6 +455,9 @@ class Generator:
             (iri(authority), LABEL, text(f"{name} Council")),
             (iri(authority), SKOS + "altLabel", text(f"{name} Borough Council")),
             (iri(authority), KG + "governs", iri(area)),
+            *((iri(authority), p, o) for p, o in codes),
+            (iri(authority), KG + "ofstedRegion", iri(f"ofsted-region/{OFSTED_REGIONS[region]}")),
+            (iri(authority), KG + "authorityStatus", iri("authority-status/current")),
         ]
         self.cite(fact, authority, first, f"{name} Council's children's services")
         yield fact
@@ -418,6 +525,7 @@ class Generator:
                 yield self.statistic_fact(
                     slug, name, area, measure, unit, low, high, year, rng.choice(sources)
                 )
+        yield from self.dfe_facts(gss, name, area, sources, index)
 
     def new_source(self, name: str) -> Source:
         self.source_count += 1
@@ -497,14 +605,23 @@ class Generator:
     def inspection_facts(
         self, slug: str, name: str, authority: str, sources: list[Source], index: int
     ) -> Iterator[Fact]:
+        """The authority's inspections, their judgements, findings and recommendations.
+
+        The sample authority (index 0) has two ILACS inspections visited on a known day, the
+        first judged inadequate and the latest outstanding, so that the national canned queries
+        (rated-in-region, ilacs-improved, graded-while-agency-rate-above-national) find it with
+        their example parameters in a graph of any size; its other draws stay as they fall.
+        """
         rng = self.rng
         previous = None
         for framework, first_year, last_year, areas, grades in FRAMEWORKS:
-            for _ in range(rng.randint(1, 2) if framework == "ilacs" else 1):
+            scripted = index == 0 and framework == "ilacs"
+            count = rng.randint(1, 2) if framework == "ilacs" else 1
+            for number in range(2 if scripted else count):
                 low = first_year if previous is None else max(first_year, previous[1] + 1)
                 if low > last_year:
                     continue
-                year = rng.randint(low, last_year)
+                year = rng.randint(low, last_year - (1 - number if scripted else 0))
                 node = self.unique(f"inspection/{slug}-{year}")
                 source = rng.choice(sources)
                 fact: Fact = [
@@ -530,6 +647,8 @@ class Generator:
                     # visited in the first half of the year, published (reported) in the second
                     months = (1, 6) if part == "visit" else (7, 12)
                     precision = rng.choice(("month", "day", "year"))
+                    if scripted and part == "visit":
+                        precision = "day"
                     self.instant(fact, time_node, year, precision, months)
                     self.cite(
                         fact,
@@ -544,6 +663,8 @@ class Generator:
                 if index == 0 and "inspection" not in self.sample:
                     self.sample["inspection"] = ID + node
                 overall = rng.choice(grades)
+                if scripted:
+                    overall = "outstanding" if number else "inadequate"
                 for area in areas:
                     judgement = f"judgement/{node.removeprefix('inspection/')}-{area}"
                     grade = overall if area == "overall-effectiveness" else rng.choice(grades)
@@ -606,6 +727,113 @@ class Generator:
         self.instant(fact, period, year, "year")
         self.cite(fact, node, source, f"{value} in {year}")
         return fact
+
+    # ---- the DfE's figures, in the shapes `kgraph import` writes them ----
+
+    def national_facts(self, source: Source) -> Iterator[Fact]:
+        """What the first authority's figures need once: the official concepts they point to,
+        the shared period nodes, England's area and its agency worker rate in each year."""
+        fact: Fact = []
+        for node, types, label, definition, scheme in OFFICIAL_CONCEPTS:
+            for cls in types:
+                fact.append((iri(node), TYPE, term(KG if cls == "Measure" else SKOS, cls)))
+            fact.append((iri(node), LABEL, text(label)))
+            if scheme is not None:
+                fact.append((iri(node), SKOS + "prefLabel", text(label)))
+                fact.append((iri(node), SKOS + "inScheme", iri(scheme)))
+            fact.append((iri(node), SKOS + "definition", text(definition)))
+        yield fact
+        fact = []
+        for year in CPP_YEARS:
+            fact.append((iri(f"period/{year}-03-31"), TYPE, term(TIME, "Instant")))
+            fact.append((iri(f"period/{year}-03-31"), *when(year, 3, 31)))
+        for year in WORKFORCE_YEARS:
+            period = iri(f"period/reporting-year-{year}")
+            note = f"The DfE tables' reporting year {year} (time_period {year})."
+            fact.append((period, TYPE, term(TIME, "Instant")))
+            fact.append((period, KG + "note", text(note)))
+            fact.append((period, *when(year)))
+        yield fact
+        fact = [
+            (iri(ENGLAND), TYPE, term(KG, "Area")),
+            (iri(ENGLAND), LABEL, text("England")),
+            (iri(ENGLAND), KG + "gssCode", text(ENGLAND_GSS, None)),
+        ]
+        self.cite(fact, ENGLAND, source, "across England")
+        yield fact
+        for year in WORKFORCE_YEARS:
+            self.national[year] = self.figures.randint(120, 200) / 10
+            yield self.agency_rate_fact(ENGLAND_GSS, "England", ENGLAND, year, source)
+
+    def dfe_facts(
+        self,
+        gss: str,
+        name: str,
+        area: str,
+        sources: list[Source],
+        index: int,
+    ) -> Iterator[Fact]:
+        """Children on child protection plans at 31 March for a run of years, and the agency
+        worker rate in every reporting year: above England's for the sample authority (index
+        0), so graded-while-agency-rate-above-national finds its inadequate inspection."""
+        figures = self.figures
+        for year in range(CPP_YEARS[0], CPP_YEARS[0] + figures.randint(3, 8)):
+            node = f"statistic/dfe-cpp-{gss.lower()}-{year}-cpp-at31"
+            value = figures.randint(80, 900)
+            fact = self.dfe_statistic(
+                node,
+                f"Children subject to a child protection plan: {name}, 31 March {year}",
+                area,
+                f"period/{year}-03-31",
+                "children-on-child-protection-plans",
+                "count",
+                typed(str(value), "integer"),
+            )
+            quote = f"{value} children were on child protection plans on 31 March {year}"
+            self.cite(fact, node, figures.choice(sources), quote)
+            yield fact
+        for year in WORKFORCE_YEARS:
+            national = self.national[year]
+            if index == 0:
+                rate = national + figures.randint(10, 120) / 10
+            else:
+                rate = figures.randint(int(national * 3), int(national * 20)) / 10
+            yield self.agency_rate_fact(gss, name, area, year, figures.choice(sources), rate)
+
+    def agency_rate_fact(
+        self, gss: str, name: str, area: str, year: int, source: Source, rate: float | None = None
+    ) -> Fact:
+        """An agency worker rate in a reporting year (England's when rate is None)."""
+        node = f"statistic/dfe-csww-{gss.lower()}-{year}-agency-rate-fte"
+        value = f"{self.national[year] if rate is None else rate:.1f}"
+        fact = self.dfe_statistic(
+            node,
+            f"Agency worker rate (percent): {name}, reporting year {year}",
+            area,
+            f"period/reporting-year-{year}",
+            "agency-worker-rate",
+            "percent",
+            typed(value, "decimal"),
+        )
+        self.cite(fact, node, source, f"an agency worker rate of {value}% in {year}")
+        return fact
+
+    def dfe_statistic(
+        self, node: str, label: str, area: str, period: str, measure: str, unit: str, value: str
+    ) -> Fact:
+        """A kg:Statistic as the DfE import writes it (shared period node, measure, unit, typed
+        value), in the articles' data set: its source is an (invented) article."""
+        return [
+            (iri(node), TYPE, term(KG, "Statistic")),
+            (iri(node), TYPE, term(QB, "Observation")),
+            (iri(node), LABEL, text(label)),
+            (iri(node), QB + "dataSet", iri("dataset/articles")),
+            (iri(node), KG + "refArea", iri(area)),
+            (iri(node), KG + "refPeriod", iri(period)),
+            (iri(node), KG + "measure", iri(f"measure/{measure}")),
+            (iri(node), KG + "value", value),
+            (iri(node), KG + "unit", iri(f"unit/{unit}")),
+        ]
 
     def facts(self) -> Iterator[Fact]:
         """Every fact, authority after authority, without end."""

@@ -152,12 +152,19 @@ def rdf_format(path: Path):
 
 
 def inputs_digest(graph: BenchGraph) -> str:
-    """A digest of the project files the bench graph copies or reads (not the synthetic part)."""
+    """A digest of what the bench graph is made of: the generator and the project files the
+    graph copies or reads."""
     digest = hashlib.sha256(f"{graph.triples}/{graph.seed}".encode())
+    digest.update(generator_digest().encode())
     for path in sorted((ROOT / "ontology").glob("*.ttl")) + project_data_files():
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def generator_digest() -> str:
+    """A digest of bench/generate.py: a changed generator makes a different synthetic graph."""
+    return hashlib.sha256(Path(generate.__file__).read_bytes()).hexdigest()
 
 
 def project_data_files() -> list[Path]:
@@ -174,7 +181,9 @@ def prepare(triples: int, seed: int = generate.DEFAULT_SEED, quiet: bool = False
         target = data / path.relative_to(ROOT / "data")
         if not target.is_file() or target.read_bytes() != path.read_bytes():
             shutil.copyfile(path, target)
-    if not graph.synthetic.is_file():
+    stamp = graph.folder / "synthetic.generator"
+    made_by = stamp.read_text() if stamp.is_file() else ""
+    if not graph.synthetic.is_file() or made_by != generator_digest():
         if not quiet:
             print(
                 f"# generating {size_label(triples)} synthetic triples (seed {seed})",
@@ -184,6 +193,7 @@ def prepare(triples: int, seed: int = generate.DEFAULT_SEED, quiet: bool = False
         scratch = graph.synthetic.with_suffix(".tmp")
         generate.write(scratch, triples, seed)
         scratch.replace(graph.synthetic)
+        stamp.write_text(generator_digest())
     for old in graph.folder.glob("derived-*"):
         if old != graph.derived:
             shutil.rmtree(old, ignore_errors=True)

@@ -98,3 +98,45 @@ def test_ask_and_empty_answers_are_written_as_json_dumps_writes_them(found: Answ
 def test_a_row_of_the_wrong_width_is_refused() -> None:
     with pytest.raises(ValueError):
         sparql_json(Answer("SELECT", names=("a",), rows=((("u", "x"), ("u", "y")),)))
+
+
+OX_DATA = """
+@prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:a ex:name "Alice"@en , "Alicia"@es-ES , "plain" , "typed"^^xsd:string , "7"^^xsd:integer .
+ex:a ex:knows _:b .
+_:b ex:name "Bob \\"the\\" builder\\n\\u00e9 \\u2028 😀" .
+ex:c ex:name "2013"^^xsd:gYear ; ex:odd "x"^^<http://example.org/dt> .
+"""
+
+
+@pytest.mark.parametrize("max_rows", [0, 1, 3, 10_000])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o",
+        "SELECT ?s ?n ?k WHERE { ?s ex:name ?n OPTIONAL { ?s ex:knows ?k } } ORDER BY ?n",
+        "SELECT ?nothing ?s WHERE { ?s ex:odd ?o }",
+        'SELECT ?x WHERE { VALUES ?x { "é"@fr ex:z 1.5 } }',
+        "SELECT * WHERE { ?s ex:missing ?o }",
+    ],
+)
+def test_oxigraph_answers_written_from_its_own_terms_match_the_plain_path(
+    query: str, max_rows: int
+) -> None:
+    import pyoxigraph as ox
+
+    from kgraph.capped import _solutions, _solutions_json
+
+    store = ox.Store()
+    store.load(OX_DATA.encode(), ox.RdfFormat.TURTLE)
+
+    def run() -> ox.QuerySolutions:
+        found = store.query(query, prefixes={"ex": "http://example.org/"})
+        assert isinstance(found, ox.QuerySolutions)
+        return found
+
+    plain = _solutions(run(), max_rows)
+    written = _solutions_json(run(), max_rows)
+    assert written.json == sparql_json(plain, max_rows)
+    assert (written.names, written.truncated, written.rows) == (plain.names, plain.truncated, ())

@@ -4,8 +4,10 @@ boundary cheaply: worker processes answer in this form and the serving process r
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring as quote_json  # json's C encoder, ensure_ascii=False
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
@@ -80,15 +82,17 @@ def answer(
     max_rows: int,
     allowed: Sequence[str] = (),
     timeout: float | None = None,
+    select_json: bool = False,
 ) -> Answer:
     """Run a parsed query, stopping once max_rows rows (or distinct triples) are passed; a
-    remote store's server gets timeout seconds (None: the store's own)."""
+    remote store's server gets timeout seconds (None: the store's own). With select_json, an
+    Oxigraph SELECT answer may come written as SPARQL JSON (json, no rows)."""
     from kgraph.stores.oxigraph_store import OxigraphStore
     from kgraph.stores.rdflib_store import RdflibStore
     from kgraph.stores.remote_store import RemoteStore
 
     if isinstance(store, OxigraphStore):
-        return _oxigraph_answer(store, parsed, default_graphs, named_graphs, max_rows)
+        return _oxigraph_answer(store, parsed, default_graphs, named_graphs, max_rows, select_json)
     if isinstance(store, RdflibStore):
         if parsed.query is None and allowed and uses_service(parsed.text):
             parsed = parse_allowing(store, parsed.text, allowed)
@@ -107,6 +111,7 @@ def _oxigraph_answer(
     default_graphs: Sequence[str],
     named_graphs: Sequence[str],
     max_rows: int,
+    select_json: bool = False,
 ) -> Answer:
     """Oxigraph's answer read lazily: rows past the cap are never computed."""
     dataset: dict[str, object] = {}
@@ -124,7 +129,7 @@ def _oxigraph_answer(
     if isinstance(found, ox.QueryBoolean):
         return Answer("ASK", boolean=bool(found))
     if isinstance(found, ox.QuerySolutions):
-        return _solutions(found, max_rows)
+        return _solutions_json(found, max_rows) if select_json else _solutions(found, max_rows)
     triples = _distinct(
         ((_ox_term(t.subject), _ox_term(t.predicate), _ox_term(t.object)) for t in found),
         max_rows,
@@ -159,6 +164,71 @@ def _solutions(found: ox.QuerySolutions, max_rows: int, drop: Sequence[str] = ()
         rows=tuple(rows[:max_rows]),
         truncated=_over(rows, max_rows),
     )
+
+
+def _solutions_json(found: ox.QuerySolutions, max_rows: int) -> Answer:
+    """Oxigraph's SELECT answer read lazily and written as SPARQL JSON from its own terms,
+    without a plain term per value: the endpoint's commonest answer."""
+    names = [v.value for v in found.variables]
+    keys = [quote_json(name) + ":" for name in names]
+    rows = [
+        "{"
+        + ",".join([k + _ox_json(t) for k, t in zip(keys, s, strict=True) if t is not None])
+        + "}"
+        for s in itertools.islice(found, max_rows + 1)
+    ]
+    truncated = _over(rows, max_rows)
+    written = select_json_text(keys, rows[:max_rows], truncated, max_rows)
+    return Answer("SELECT", names=tuple(names), truncated=truncated, json=written)
+
+
+def select_json_text(
+    keys: Sequence[str], rows: Sequence[str], truncated: bool, max_rows: int
+) -> bytes:
+    """A SELECT answer's SPARQL JSON from its quoted names (each followed by a colon) and its
+    rows, each already a JSON object: the bytes json.dumps would give for the document."""
+    head = ",".join(key[:-1] for key in keys)
+    text = '{"head":{"vars":[' + head + ']},"results":{"bindings":[' + ",".join(rows) + "]}"
+    return (text + cut_off_json(truncated, max_rows) + "}").encode("utf-8")
+
+
+def cut_off_json(truncated: bool, max_rows: int) -> str:
+    """The members that say an answer was cut off, and where; none when it was not."""
+    return ',"truncated":true,"max_rows":' + json.dumps(max_rows) if truncated else ""
+
+
+def _ox_json(term: object) -> str:
+    """An Oxigraph term as a SPARQL JSON term: plain_json(_ox_term(term)), faster."""
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return '{"type":"uri","value":' + quote_json(term.value) + "}"  # type: ignore[attr-defined]
+    if kind is ox.Literal:
+        value = '{"type":"literal","value":' + quote_json(term.value)  # type: ignore[attr-defined]
+        language = term.language  # type: ignore[attr-defined]
+        if language:
+            return value + ',"xml:lang":' + quote_json(language) + "}"
+        datatype = term.datatype.value  # type: ignore[attr-defined]
+        return value + ("}" if datatype in _PLAIN else ',"datatype":' + quote_json(datatype) + "}")
+    if kind is ox.BlankNode:
+        return '{"type":"bnode","value":' + quote_json(term.value) + "}"  # type: ignore[attr-defined]
+    return plain_json(_ox_term(term))  # a subclass; anything else is a TypeError there
+
+
+def plain_json(term: Term) -> str:
+    """A plain term as a SPARQL JSON term."""
+    assert term is not None
+    kind = term[0]
+    if kind == "u":
+        return '{"type":"uri","value":' + quote_json(term[1]) + "}"
+    if kind == "b":
+        return '{"type":"bnode","value":' + quote_json(term[1]) + "}"
+    _, text, datatype, language = term
+    value = '{"type":"literal","value":' + quote_json(text)
+    if language:
+        return value + ',"xml:lang":' + quote_json(language) + "}"
+    if datatype:
+        return value + ',"datatype":' + quote_json(datatype) + "}"
+    return value + "}"
 
 
 def _from_result(result: Result, form: str, max_rows: int, truncated: bool) -> Answer:

@@ -84,8 +84,16 @@ def perform(store: Store, job: Job) -> object:
     if job.kind == "parse":
         return parse_allowing(store, job.text, job.allowed).form
     parsed = parse_to_run(store, job.text, job.allowed)
-    found = answer(store, parsed, job.default_graphs, job.named_graphs, job.max_rows, job.allowed)
-    if found.form in job.json_forms:
+    found = answer(
+        store,
+        parsed,
+        job.default_graphs,
+        job.named_graphs,
+        job.max_rows,
+        job.allowed,
+        select_json="SELECT" in job.json_forms,
+    )
+    if found.form in job.json_forms and not found.json:
         return replace(found, rows=(), json=sparql_json(found, job.max_rows))
     return found
 

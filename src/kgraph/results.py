@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass
-from json.encoder import encode_basestring as _quote  # json's C encoder, as ensure_ascii=False
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
-from kgraph.capped import Answer, Term
+from kgraph.capped import Answer, cut_off_json, plain_json, quote_json, select_json_text
 from kgraph.namespaces import bind_prefixes
 
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
@@ -113,35 +111,15 @@ def sparql_json(found: Answer, max_rows: int = 0) -> bytes:
     would give for the same document, in half the time."""
     if found.form == "ASK":
         text = '{"head":{},"boolean":' + ("true" if found.boolean else "false")
-    else:
-        keys = [_quote(name) + ":" for name in found.names]
-        rows = ",".join(
-            "{"
-            + ",".join([k + _json_term(t) for k, t in zip(keys, row, strict=True) if t is not None])
-            + "}"
-            for row in found.rows
-        )
-        head = ",".join(key[:-1] for key in keys)
-        text = '{"head":{"vars":[' + head + ']},"results":{"bindings":[' + rows + "]}"
-    if found.truncated:
-        text += ',"truncated":true,"max_rows":' + json.dumps(max_rows)
-    return (text + "}").encode("utf-8")
-
-
-def _json_term(term: Term) -> str:
-    assert term is not None
-    kind = term[0]
-    if kind == "u":
-        return '{"type":"uri","value":' + _quote(term[1]) + "}"
-    if kind == "b":
-        return '{"type":"bnode","value":' + _quote(term[1]) + "}"
-    _, text, datatype, language = term
-    value = '{"type":"literal","value":' + _quote(text)
-    if language:
-        return value + ',"xml:lang":' + _quote(language) + "}"
-    if datatype:
-        return value + ',"datatype":' + _quote(datatype) + "}"
-    return value + "}"
+        return (text + cut_off_json(found.truncated, max_rows) + "}").encode("utf-8")
+    keys = [quote_json(name) + ":" for name in found.names]
+    rows = [
+        "{"
+        + ",".join([k + plain_json(t) for k, t in zip(keys, row, strict=True) if t is not None])
+        + "}"
+        for row in found.rows
+    ]
+    return select_json_text(keys, rows, found.truncated, max_rows)
 
 
 def serialize_graph(graph: Graph, fmt: ResultFormat) -> bytes:

@@ -723,3 +723,28 @@ def test_every_answer_allows_any_origin_and_varies_by_accept(sparql: FlaskClient
     assert resp.headers["Access-Control-Allow-Origin"] == "*"
     assert "Accept" in resp.headers["Vary"]
     assert "Access-Control-Allow-Credentials" not in resp.headers
+
+
+def test_one_app_chooses_each_accept_and_format_afresh_and_again(sparql: FlaskClient) -> None:
+    # The SELECT format chosen for an Accept header and format parameters is remembered per
+    # app: each combination, asked twice and interleaved with others, still gets its own.
+    cases = [
+        ({}, JSON, JSON),
+        ({}, f"{CSV};q=0.2, {TSV};q=0.9", TSV),
+        ({"format": "csv"}, JSON, CSV),
+        ({}, XML, XML),
+        ({}, "", JSON),
+        ({"format": "xml"}, "", XML),
+    ]
+    for _ in range(2):
+        for extra, accept, media_type in cases:
+            query = {"query": LABELS, **extra}
+            resp = sparql.get("/sparql", query_string=query, headers={"Accept": accept})
+            assert (resp.status_code, resp.mimetype) == (200, media_type), (extra, accept)
+    resp = sparql.get("/sparql", query_string={"query": LABELS}, headers={"Accept": "image/png"})
+    assert resp.status_code == 406
+    ask = "ASK { ?s ?p ?o }"
+    resp = sparql.get("/sparql", query_string={"query": ask}, headers={"Accept": "image/png"})
+    assert resp.status_code == 406
+    resp = sparql.get("/sparql", query_string={"query": ask}, headers={"Accept": XML})
+    assert (resp.status_code, resp.mimetype) == (200, XML)

@@ -33,6 +33,10 @@ SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 ALLOW = "GET, HEAD, POST, OPTIONS"
 HTML = ResultFormat("html", "text/html", ("application/xhtml+xml",))
+# The SELECT formats chosen for the Accept headers and format parameters seen (app.extensions).
+_CHOSEN = "kgraph_select_formats"
+_REMEMBERED = 256
+_LONGEST = 1024
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
 
 QUERY_PAGE_STUB = """<!doctype html>
@@ -106,11 +110,24 @@ def endpoint() -> Response:
 def _select_format(formats: list[str]) -> ResultFormat | None:
     """The format a SELECT answer goes out in for this request, or None (406, said once the
     answer's form is known): chosen before the query runs, so that the query worker writes it
-    when it is SPARQL JSON."""
+    when it is SPARQL JSON. Remembered per Accept header and format parameters (a client sends
+    the same ones again and again; parsing and weighing them costs more than a small answer's
+    JSON), for at most _REMEMBERED of them."""
+    key = (request.environ.get("HTTP_ACCEPT", ""), *formats)
+    chosen = current_app.extensions.setdefault(_CHOSEN, {})
     try:
-        return negotiate(FORMATS_BY_FORM["SELECT"], request.accept_mimetypes, formats)
+        return chosen[key]
+    except KeyError:
+        pass
+    try:
+        fmt: ResultFormat | None = negotiate(
+            FORMATS_BY_FORM["SELECT"], request.accept_mimetypes, formats
+        )
     except NotAcceptable:
-        return None
+        fmt = None
+    if len(chosen) < _REMEMBERED and sum(map(len, key)) <= _LONGEST:
+        chosen[key] = fmt
+    return fmt
 
 
 def read_protocol_request() -> ProtocolRequest:

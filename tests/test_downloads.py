@@ -18,6 +18,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
 from kgraph.cli import main
+from kgraph.export import store_bytes
 from kgraph.settings import Settings
 from kgraph.store import Store, load_store
 from kgraph.web import create_app
@@ -111,6 +112,18 @@ def test_download_matches_kgraph_export(
     result = CliRunner().invoke(main, ["export", "--format", fmt, "--data", str(articles_data_dir)])
     assert result.exit_code == 0, result.output
     assert client.get(path).data == result.stdout_bytes
+
+
+@pytest.mark.parametrize(
+    ("path", "fmt"),
+    [("/data.ttl", "turtle"), ("/data.nt", "nt"), ("/rdf-graphs?default", "turtle")],
+)
+def test_triple_downloads_are_written_by_oxigraph(
+    client: FlaskClient, default_store: Store, path: str, fmt: str
+) -> None:
+    """Through the app's guarded store too, the Oxigraph store's Turtle and N-Triples come from
+    Oxigraph's writers (rdflib's Turtle differs in layout, so a fallback would show)."""
+    assert client.get(path).data == store_bytes(default_store, fmt)
 
 
 def test_etag_and_if_none_match(client: FlaskClient) -> None:

@@ -141,10 +141,10 @@ DATA_OPTION = click.option(
 @STORE_OPTION
 def export(fmt: str, output: Path | None, data: Path | None, store_spec: str | None) -> None:
     """Write the whole graph (ontology and data); the same input gives byte-identical output."""
-    from kgraph.export import serialize
+    from kgraph.export import store_bytes
 
     _, store = open_store(data, store=store_spec)
-    payload = serialize(store.rdflib_graph(), fmt)
+    payload = store_bytes(store, fmt)
     if output is None:
         sys.stdout.buffer.write(payload)
         sys.stdout.buffer.flush()

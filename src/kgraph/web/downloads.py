@@ -6,10 +6,9 @@ import threading
 from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
-from rdflib import Graph
 
 from kgraph.errors import BadParameter, NotFound
-from kgraph.export import FORMATS, QUAD_FORMATS, serialize
+from kgraph.export import FORMATS, QUAD_FORMATS, store_bytes
 from kgraph.store import Store
 from kgraph.web import get_store
 from kgraph.web.rdf_response import HTML, negotiate, send_bytes
@@ -21,19 +20,6 @@ GRAPH_FORMATS = ("turtle", "nt", "nquads", "trig", "jsonld", "rdfxml")
 SUFFIXES = {FORMATS[f][2]: f for f in DOWNLOAD_FORMATS}
 FILE_STEM = "kgraph"
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-def _copy(graph: Graph) -> Graph:
-    out = Graph()
-    for triple in graph:
-        out.add(triple)
-    return out
-
-
-def _snapshot(store: Store) -> tuple[Graph, dict[str, Graph]]:
-    """The default and named graphs, as graphs safe to read without the store's lock."""
-    names = store.graph_names()
-    return store.rdflib_graph(), {n: store.rdflib_graph(n) for n in names}
 
 
 def merge_documents(docs: list[bytes]) -> bytes:
@@ -54,16 +40,10 @@ def merge_documents(docs: list[bytes]) -> bytes:
 
 def whole_graph_bytes(store: Store, fmt: str) -> bytes:
     """The whole graph in fmt; quad formats carry the named graphs too, each by its name."""
-    default, named = _snapshot(store)
-    if fmt not in QUAD_FORMATS or not named:
-        merged = default
-        if named:
-            merged = _copy(default)
-            for graph in named.values():
-                for triple in graph:
-                    merged.add(triple)
-        return serialize(merged, fmt)
-    docs = [serialize(default, fmt)] + [serialize(g, fmt, n) for n, g in sorted(named.items())]
+    names = store.graph_names()
+    if fmt not in QUAD_FORMATS or not names:
+        return store_bytes(store, fmt, (None, *names))
+    docs = [store_bytes(store, fmt)] + [store_bytes(store, fmt, (n,)) for n in names]
     if fmt == "nquads":
         lines = sorted({line for doc in docs for line in doc.decode("utf-8").splitlines() if line})
         return ("\n".join(lines) + "\n").encode("utf-8")
@@ -71,8 +51,8 @@ def whole_graph_bytes(store: Store, fmt: str) -> bytes:
 
 
 def cached_bytes(key: tuple[str, ...], make: Callable[[], bytes]) -> bytes:
-    """Bytes computed once per app and version of the graph: serialising it whole is slow (half
-    a minute for Turtle of the whole graph), so requests arriving meanwhile wait for the one
+    """Bytes computed once per app and version of the graph: serialising it whole takes seconds,
+    far longer in the formats rdflib writes, so requests arriving meanwhile wait for the one
     computation instead of each starting their own."""
     store = get_store()
     version = (len(store), tuple(store.graph_names()))
@@ -150,7 +130,7 @@ def graph_store() -> Response:
     fmt = negotiate(GRAPH_FORMATS)
 
     def make() -> bytes:
-        return serialize(store.rdflib_graph(name), fmt, name)
+        return store_bytes(store, fmt, (name,))
 
     data = cached_bytes(("graph", name or "", fmt), make)
     return send_bytes(data, fmt, vary=("Accept",))

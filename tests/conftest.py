@@ -63,6 +63,17 @@ def articles_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def rapper() -> str:
+    """raptor's rapper, an independent RDF parser: CI installs it, elsewhere tests skip."""
+    path = shutil.which("rapper")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("rapper (raptor2-utils) must be installed in CI")
+        pytest.skip("rapper not installed (apt-get install raptor2-utils)")
+    return path
+
+
+@pytest.fixture(scope="session")
 def default_store() -> Store:
     """The project's ontology and data in the default kind of store, loaded once."""
     return load_store(Settings.from_env())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -51,12 +49,9 @@ def test_project_graph_parses_back_isomorphic(
     assert isomorphic(back, expected)
 
 
-def test_project_graph_turtle_counts_with_rapper(default_store: Store, tmp_path: Path) -> None:
-    rapper = shutil.which("rapper")
-    if rapper is None:
-        if os.environ.get("CI"):
-            pytest.fail("rapper (raptor2-utils) must be installed in CI")
-        pytest.skip("rapper not installed (apt-get install raptor2-utils)")
+def test_project_graph_turtle_counts_with_rapper(
+    default_store: Store, tmp_path: Path, rapper: str
+) -> None:
     out = tmp_path / "kgraph.ttl"
     out.write_bytes(store_bytes(default_store, "turtle"))
     proc = subprocess.run([rapper, "-i", "turtle", "-c", str(out)], capture_output=True, text=True)

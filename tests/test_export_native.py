@@ -1,21 +1,34 @@
-"""Turtle and N-Triples of the whole graph as Oxigraph writes them: the store's triples, stable."""
+"""The whole graph in every RDF syntax, written from an Oxigraph store without rdflib: the store's
+triples, stable bytes."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import replace
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from kgraph.export import store_bytes
+from kgraph.export import FORMATS, native_bytes, store_bytes
 from kgraph.settings import Settings
 from kgraph.store import Store, open_store, project_files
 from kgraph.stores.oxigraph_store import OxigraphStore
 
 NATIVE = ("turtle", "nt")
+EVERY = tuple(FORMATS)  # turtle, nt, nquads, trig, jsonld, rdfxml
+OX_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+RAPPER_SYNTAX = {"nquads": "nquads", "trig": "trig", "rdfxml": "rdfxml"}
 XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
 
 
@@ -49,6 +62,99 @@ def test_project_graph_parses_back_isomorphic(
     assert isomorphic(back, expected)
 
 
+@pytest.fixture(scope="module")
+def store_nt(default_store: Store) -> bytes:
+    assert isinstance(default_store, OxigraphStore)
+    return native_bytes(default_store.oxigraph, "nt")
+
+
+@pytest.mark.parametrize("fmt", EVERY)
+def test_every_syntax_reads_back_to_the_stores_triples(
+    default_store: Store, store_nt: bytes, fmt: str
+) -> None:
+    """The real graph written in fmt and read back by Oxigraph's parser is the store's graph: its
+    N-Triples (blank nodes relabelled canonically) are the store's, byte for byte."""
+    assert isinstance(default_store, OxigraphStore)
+    back = ox.Store()
+    back.load(store_bytes(default_store, fmt), format=OX_FORMATS[fmt])
+    assert len(back) == len(default_store) > 400_000
+    assert native_bytes(back, "nt") == store_nt
+
+
+@pytest.mark.parametrize("fmt", EVERY)
+def test_rdflib_reads_every_syntax_back_isomorphic(articles_data_dir: Path, fmt: str) -> None:
+    """Another parser, rdflib's, reads the articles' graph in fmt back to the same graph."""
+    settings = replace(Settings.from_env(), data_dir=articles_data_dir)
+    store = filled(open_store("oxigraph"), project_files(settings))
+    expected = Graph()
+    for triple in store.rdflib_graph():
+        expected.add(triple)
+    data = store_bytes(store, fmt)
+    if fmt in ("nquads", "trig"):
+        dataset = Dataset()
+        dataset.parse(data=data, format=FORMATS[fmt][0])
+        back = dataset.default_graph
+    else:
+        back = Graph().parse(data=data, format=FORMATS[fmt][0])
+    assert len(back) == len(expected) > 1000
+    assert isomorphic(back, expected)
+
+
+@pytest.mark.parametrize("fmt", sorted(RAPPER_SYNTAX))
+def test_project_graph_counts_with_rapper_in_every_syntax(
+    default_store: Store, tmp_path: Path, rapper: str, fmt: str
+) -> None:
+    out = tmp_path / f"kgraph{FORMATS[fmt][2]}"
+    out.write_bytes(store_bytes(default_store, fmt))
+    syntax = RAPPER_SYNTAX[fmt]
+    proc = subprocess.run([rapper, "-i", syntax, "-c", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert f"returned {len(default_store)} triples" in proc.stderr
+
+
+def test_json_ld_is_a_node_object_per_line_with_lexical_forms(articles_data_dir: Path) -> None:
+    """Expanded JSON-LD: one node object to a line, in subject order, classes under @type, every
+    literal a string (a decimal is not a JSON number, which a reader may round) with its
+    datatype or language; plain strings carry neither."""
+    store = open_store("oxigraph")
+    store.oxigraph.add(
+        ox.Quad(
+            ox.NamedNode("http://example.org/b"),
+            ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            ox.NamedNode("http://example.org/C"),
+        )
+    )
+    for value in (
+        ox.Literal("8.4", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")),
+        ox.Literal("Kingston", language="en"),
+        ox.Literal("plain"),
+    ):
+        store.oxigraph.add(
+            ox.Quad(
+                ox.NamedNode("http://example.org/b"), ox.NamedNode("http://example.org/p"), value
+            )
+        )
+    store.oxigraph.add(
+        ox.Quad(
+            ox.NamedNode("http://example.org/a"),
+            ox.NamedNode("http://example.org/p"),
+            ox.BlankNode("x"),
+        )
+    )
+    lines = store_bytes(store, "jsonld").decode("utf-8").splitlines()
+    assert lines[0] == "[" and lines[-1] == "]"
+    nodes = [json.loads(line.rstrip(",")) for line in lines[1:-1]]
+    assert [node["@id"] for node in nodes] == ["http://example.org/a", "http://example.org/b"]
+    assert nodes[0]["http://example.org/p"][0]["@id"].startswith("_:")
+    assert nodes[1]["@type"] == ["http://example.org/C"]
+    assert sorted(nodes[1]["http://example.org/p"], key=json.dumps) == [
+        {"@language": "en", "@value": "Kingston"},
+        {"@type": "http://www.w3.org/2001/XMLSchema#decimal", "@value": "8.4"},
+        {"@value": "plain"},
+    ]
+    assert store_bytes(open_store("oxigraph"), "jsonld") == b"[]\n"
+
+
 def test_project_graph_turtle_counts_with_rapper(
     default_store: Store, tmp_path: Path, rapper: str
 ) -> None:
@@ -61,7 +167,8 @@ def test_project_graph_turtle_counts_with_rapper(
 
 def test_load_order_does_not_change_the_bytes() -> None:
     """The project's files loaded forwards and backwards (other blank node labels, other insertion
-    order) give the same Turtle and N-Triples."""
+    order) give the same Turtle and N-Triples (and so the same order for every syntax: the
+    folder store's test below writes them all)."""
     files = project_files(Settings.from_env())
     forwards = filled(open_store("oxigraph"), files)
     backwards = filled(open_store("oxigraph"), files[::-1])
@@ -72,12 +179,13 @@ def test_load_order_does_not_change_the_bytes() -> None:
 def test_folder_store_writes_the_memory_stores_bytes(
     articles_data_dir: Path, tmp_path: Path
 ) -> None:
-    """A folder store loaded backwards writes the bytes an in-memory store loaded forwards does."""
+    """A folder store loaded backwards writes the bytes an in-memory store loaded forwards does,
+    in every syntax."""
     settings = replace(Settings.from_env(), data_dir=articles_data_dir)
     files = project_files(settings)
     memory = filled(open_store("oxigraph"), files)
     folder = filled(OxigraphStore(tmp_path / "store", writable=True), files[::-1])
-    for fmt in NATIVE:
+    for fmt in EVERY:
         assert store_bytes(folder, fmt) == store_bytes(memory, fmt), fmt
 
 

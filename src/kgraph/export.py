@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from itertools import groupby
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph
@@ -25,8 +26,17 @@ FORMATS: dict[str, tuple[str, str, str]] = {
 }
 EXPORT_FORMATS = ("turtle", "nt", "nquads", "trig", "jsonld")
 QUAD_FORMATS = ("nquads", "trig")
-# Formats Oxigraph's own writers produce from an Oxigraph store, without an rdflib term per value.
-NATIVE_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES}
+# Formats written from an Oxigraph store without an rdflib term per value: by Oxigraph's own
+# writers, and JSON-LD by json_ld below (Oxigraph's writes rdf:type as a property, not @type).
+NATIVE_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 # Oxigraph's Turtle prefixes: not kgr, whose local names all hold a '/' that Turtle can write only
 # escaped (kgr:area\/e06000001): kgraph's IRIs stay whole, as rdflib writes them, and greppable.
 TURTLE_PREFIXES = {prefix: iri for prefix, iri in PREFIXES.items() if prefix != "kgr"}
@@ -53,29 +63,15 @@ def canonical(graph: Graph) -> Graph:
     return out
 
 
-def _sorted_json(data: bytes) -> bytes:
-    """rdflib's JSON-LD writer orders nodes and values by hash; sort them for stable bytes."""
-
-    def norm(value: object, ordered: bool = False) -> object:
-        if isinstance(value, dict):
-            return {k: norm(v, ordered=k == "@list") for k, v in value.items()}
-        if isinstance(value, list) and ordered:
-            return [norm(v) for v in value]
-        if isinstance(value, list):
-            items = [norm(v) for v in value]
-            return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
-        return value
-
-    doc = json.loads(data)
-    return (json.dumps(norm(doc), sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
-
-
 def serialize(graph: Graph, fmt: str = "turtle", graph_name: str | None = None) -> bytes:
     """Bytes of graph in fmt; quad formats put it in graph_name, or the default graph."""
     if fmt not in FORMATS:
         raise BadParameter(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     rdflib_format = FORMATS[fmt][0]
     ordered = canonical(graph)
+    if fmt == "jsonld":  # one JSON-LD writer, whatever the store
+        triples = (ox.Triple(*(to_oxigraph(term) for term in triple)) for triple in ordered)
+        return json_ld(sorted(triples, key=str))
     if fmt in QUAD_FORMATS:
         ds = Dataset()
         bind_prefixes(ds)
@@ -85,8 +81,6 @@ def serialize(graph: Graph, fmt: str = "turtle", graph_name: str | None = None) 
         data = ds.serialize(format=rdflib_format, encoding="utf-8")
     else:
         data = ordered.serialize(format=rdflib_format, encoding="utf-8")
-    if fmt == "jsonld":
-        data = _sorted_json(data)
     if fmt in ("nt", "nquads"):
         lines = sorted(line for line in data.decode("utf-8").splitlines() if line.strip())
         data = ("\n".join(lines) + "\n").encode("utf-8")
@@ -97,11 +91,13 @@ def store_bytes(store: Store, fmt: str, names: Sequence[str | None] = (None,)) -
     """Bytes of the triples in the store's graphs names (None: the default graph), merged; a quad
     format puts them in the one graph named, or the default graph.
 
-    Turtle and N-Triples from an Oxigraph store are written by Oxigraph (seconds for the
-    project's graph where rdflib takes half a minute); the same triples give the same bytes.
+    From an Oxigraph store they are written without rdflib (seconds for the project's graph,
+    where rdflib takes half a minute and over a gigabyte); the same triples give the same bytes.
     """
+    if fmt not in FORMATS:
+        raise BadParameter(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     handle = oxigraph_of(store)
-    if fmt in NATIVE_FORMATS and handle is not None:
+    if handle is not None:
         return native_bytes(handle, fmt, names)
     graphs = [store.rdflib_graph(name) for name in names]
     merged = graphs[0]
@@ -121,9 +117,10 @@ def oxigraph_of(store: Store) -> ox.Store | None:
 
 
 def native_bytes(store: ox.Store, fmt: str, names: Sequence[str | None] = (None,)) -> bytes:
-    """Turtle or N-Triples of the graphs names in a pyoxigraph store, blank nodes relabelled
-    canonically, triples sorted by their N-Triples text (so a subject's are together), written
-    by Oxigraph with the project's prefixes (TURTLE_PREFIXES)."""
+    """The graphs names of a pyoxigraph store in fmt, blank nodes relabelled canonically, triples
+    sorted by their N-Triples text (so a subject's are together), with the project's prefixes
+    (TURTLE_PREFIXES) where the syntax has them; a quad format puts them in the one graph
+    named, or the default graph."""
     by_text: dict[str, ox.Triple] = {}
     with_bnodes: list[ox.Triple] = []
     for name in names:
@@ -140,11 +137,47 @@ def native_bytes(store: ox.Store, fmt: str, names: Sequence[str | None] = (None,
         triple = ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
         by_text[str(triple)] = triple
     ordered = [by_text[text] for text in sorted(by_text)]
-    if fmt == "nt":
+    if fmt == "jsonld":
+        return json_ld(ordered)
+    if fmt in QUAD_FORMATS:
+        target = graph_name(names[0] if len(names) == 1 else None)
+        ordered = [ox.Quad(t.subject, t.predicate, t.object, target) for t in ordered]
+    if fmt in ("nt", "nquads"):
         return ox.serialize(ordered, format=NATIVE_FORMATS[fmt])
-    return _sorted_prefixes(
-        ox.serialize(ordered, format=NATIVE_FORMATS[fmt], prefixes=TURTLE_PREFIXES)
-    )
+    written = ox.serialize(ordered, format=NATIVE_FORMATS[fmt], prefixes=TURTLE_PREFIXES)
+    return _sorted_prefixes(written) if fmt != "rdfxml" else written
+
+
+def json_ld(triples: Sequence[ox.Triple]) -> bytes:
+    """Expanded JSON-LD (as JSON-LD's fromRdf gives it): a node object per subject, one to a
+    line, types under @type and every literal's lexical form kept as written (no JSON numbers
+    that would lose 1.50's zero). triples must be sorted so that a subject's are together."""
+    lines = []
+    for subject, group in groupby(triples, key=lambda t: t.subject):
+        node: dict[str, list] = {}
+        for triple in group:
+            if triple.predicate == _RDF_TYPE and not isinstance(triple.object, ox.Literal):
+                node.setdefault("@type", []).append(_node_id(triple.object))
+            else:
+                node.setdefault(triple.predicate.value, []).append(_json_value(triple.object))
+        lines.append(
+            json.dumps({"@id": _node_id(subject), **node}, ensure_ascii=False, sort_keys=True)
+        )
+    return ("[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n").encode("utf-8")
+
+
+def _node_id(term: ox.NamedNode | ox.BlankNode) -> str:
+    return term.value if isinstance(term, ox.NamedNode) else f"_:{term.value}"
+
+
+def _json_value(term: object) -> dict[str, str]:
+    if not isinstance(term, ox.Literal):
+        return {"@id": _node_id(term)}  # type: ignore[arg-type]
+    if term.language:
+        return {"@value": term.value, "@language": term.language}
+    if term.datatype.value == _XSD_STRING:
+        return {"@value": term.value}
+    return {"@value": term.value, "@type": term.datatype.value}
 
 
 def _sorted_prefixes(turtle: bytes) -> bytes:

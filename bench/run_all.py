@@ -2,10 +2,11 @@
 
     python bench/run_all.py [--output FILE] [--quick]
 
-Runs, in order: generate (the bench graphs), startup.py, queries.py, http.py, validate.py, with
-arguments sized for a 2-core machine (a full run takes about 8 minutes; --quick takes about two
-at small sizes). Each step's output is printed as it comes and written to --output (default
-bench/.data/results-DATE.md), ready to be copied into bench/RESULTS.md.
+Runs, in order: generate (the bench graphs), startup.py, queries.py, http.py, validate.py,
+export.py, with arguments sized for a 2-core machine (a full run takes about half an hour, 20
+minutes of it export.py, mostly rdflib writing the project's graph; --quick takes about three at
+small sizes, without the project's graph). Each step's output is printed as it comes and written
+to --output (default bench/.data/results-DATE.md), ready to be copied into bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ FULL = [
         ],
     ),
     ("SHACL validation", ["validate.py", "--sizes", "10k", "--rounds", "2"]),
+    ("Whole-graph export", ["export.py", "--sizes", "10k,100k", "--rounds", "2"]),
 ]
 QUICK = [
     ("Load and start-up", ["startup.py", "--sizes", "10k", "--rounds", "2"]),
@@ -55,6 +57,10 @@ QUICK = [
         ["http.py", "--sizes", "10k", "--duration", "2", "--rounds", "2", "--clients", "1,16"],
     ),
     ("SHACL validation", ["validate.py", "--sizes", "10k", "--rounds", "1", "--store-max", "0"]),
+    (
+        "Whole-graph export",
+        ["export.py", "--sizes", "10k", "--rounds", "1", "--no-project"],
+    ),
 ]
 
 

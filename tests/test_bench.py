@@ -206,6 +206,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str]:
         ("queries.py", "### Query latency (ms), 2k synthetic"),
         ("http.py", "### Canned-query mix over HTTP, 2k synthetic"),
         ("validate.py", "### SHACL validation, 2k synthetic"),
+        ("export.py", "### Whole-graph export, 2k synthetic"),
     ],
 )
 def test_each_benchmark_runs_and_prints_its_table(
@@ -231,6 +232,26 @@ def test_the_query_benchmark_runs_every_canned_query_on_every_store(
     for name in [*load_queries("canned"), *load_queries("competency")]:
         assert f"| {name} " in table, name
     assert "| error" not in table
+
+
+def test_the_export_benchmark_writes_every_syntax_with_every_contender(
+    quick_run: tuple[int, str],
+) -> None:
+    """bench/export.py: a row per syntax and contender with bytes written, none failed or
+    skipped at a tiny size, and kgraph's exports the same bytes in every round."""
+    _, output = quick_run
+    table = output.split("### Whole-graph export")[1].split("\n\n")[1]
+    rows = {}
+    for line in table.splitlines()[2:]:
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        rows[(cells[0], cells[1])] = cells
+    for syntax in ("turtle", "nt", "nquads", "trig", "jsonld"):
+        for contender in ("kgraph (oxigraph)", "kgraph (rdflib store)", "rdflib", "pyoxigraph"):
+            cells = rows[(syntax, contender)]
+            assert int(cells[8].split(" - ")[0].replace(",", "")) > 0, cells
+            if contender.startswith("kgraph"):
+                assert cells[9] in ("yes", "1 round"), cells
+    assert "failed" not in output.split("### Whole-graph export")[1]
 
 
 def test_the_http_benchmark_asks_every_server(quick_run: tuple[int, str]) -> None:

@@ -139,8 +139,8 @@ def native_bytes(store: ox.Store, fmt: str, names: Sequence[str | None] = (None,
     ordered = [by_text[text] for text in sorted(by_text)]
     if fmt == "jsonld":
         return json_ld(ordered)
-    if fmt in QUAD_FORMATS:
-        target = graph_name(names[0] if len(names) == 1 else None)
+    if fmt in QUAD_FORMATS and len(names) == 1 and names[0] is not None:
+        target = ox.NamedNode(names[0])  # triples alone are written in the default graph
         ordered = [ox.Quad(t.subject, t.predicate, t.object, target) for t in ordered]
     if fmt in ("nt", "nquads"):
         return ox.serialize(ordered, format=NATIVE_FORMATS[fmt])
@@ -150,8 +150,8 @@ def native_bytes(store: ox.Store, fmt: str, names: Sequence[str | None] = (None,
 
 def json_ld(triples: Sequence[ox.Triple]) -> bytes:
     """Expanded JSON-LD (as JSON-LD's fromRdf gives it): a node object per subject, one to a
-    line, types under @type and every literal's lexical form kept as written (no JSON numbers
-    that would lose 1.50's zero). triples must be sorted so that a subject's are together."""
+    line, types under @type, every literal a string (no JSON numbers, which readers may round)
+    with its datatype or language. triples must be sorted so that a subject's are together."""
     lines = []
     for subject, group in groupby(triples, key=lambda t: t.subject):
         node: dict[str, list] = {}

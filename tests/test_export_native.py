@@ -28,7 +28,7 @@ OX_FORMATS = {
     "jsonld": ox.RdfFormat.JSON_LD,
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
-RAPPER_SYNTAX = {"nquads": "nquads", "trig": "trig", "rdfxml": "rdfxml"}
+RAPPER_SYNTAX = {"turtle": "turtle", "nquads": "nquads", "trig": "trig", "rdfxml": "rdfxml"}
 XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
 
 
@@ -38,13 +38,28 @@ def filled(store: Store, files: list[Path]) -> Store:
     return store
 
 
-@pytest.fixture(scope="module")
-def expected(default_store: Store) -> Graph:
-    """The project's graph as rdflib reads the store, copied into a plain rdflib Graph."""
+def as_graph(store: Store) -> Graph:
+    """The store's graph as rdflib reads it, copied into a plain rdflib Graph."""
     out = Graph()
-    for triple in default_store.rdflib_graph():
+    for triple in store.rdflib_graph():
         out.add(triple)
     return out
+
+
+@pytest.fixture(scope="module")
+def expected(default_store: Store) -> Graph:
+    return as_graph(default_store)
+
+
+@pytest.fixture(scope="module")
+def articles_files(articles_data_dir: Path) -> list[Path]:
+    """The files of the articles' graph (the project's without the official data)."""
+    return project_files(replace(Settings.from_env(), data_dir=articles_data_dir))
+
+
+@pytest.fixture(scope="module")
+def articles_store(articles_files: list[Path]) -> Store:
+    return filled(open_store("oxigraph"), articles_files)
 
 
 @pytest.mark.parametrize("fmt", NATIVE)
@@ -82,14 +97,10 @@ def test_every_syntax_reads_back_to_the_stores_triples(
 
 
 @pytest.mark.parametrize("fmt", EVERY)
-def test_rdflib_reads_every_syntax_back_isomorphic(articles_data_dir: Path, fmt: str) -> None:
+def test_rdflib_reads_every_syntax_back_isomorphic(articles_store: Store, fmt: str) -> None:
     """Another parser, rdflib's, reads the articles' graph in fmt back to the same graph."""
-    settings = replace(Settings.from_env(), data_dir=articles_data_dir)
-    store = filled(open_store("oxigraph"), project_files(settings))
-    expected = Graph()
-    for triple in store.rdflib_graph():
-        expected.add(triple)
-    data = store_bytes(store, fmt)
+    expected = as_graph(articles_store)
+    data = store_bytes(articles_store, fmt)
     if fmt in ("nquads", "trig"):
         dataset = Dataset()
         dataset.parse(data=data, format=FORMATS[fmt][0])
@@ -104,6 +115,7 @@ def test_rdflib_reads_every_syntax_back_isomorphic(articles_data_dir: Path, fmt:
 def test_project_graph_counts_with_rapper_in_every_syntax(
     default_store: Store, tmp_path: Path, rapper: str, fmt: str
 ) -> None:
+    """An independent parser, raptor's, counts the store's triples in each syntax it reads."""
     out = tmp_path / f"kgraph{FORMATS[fmt][2]}"
     out.write_bytes(store_bytes(default_store, fmt))
     syntax = RAPPER_SYNTAX[fmt]
@@ -112,7 +124,7 @@ def test_project_graph_counts_with_rapper_in_every_syntax(
     assert f"returned {len(default_store)} triples" in proc.stderr
 
 
-def test_json_ld_is_a_node_object_per_line_with_lexical_forms(articles_data_dir: Path) -> None:
+def test_json_ld_is_a_node_object_per_line_with_lexical_forms() -> None:
     """Expanded JSON-LD: one node object to a line, in subject order, classes under @type, every
     literal a string (a decimal is not a JSON number, which a reader may round) with its
     datatype or language; plain strings carry neither."""
@@ -155,16 +167,6 @@ def test_json_ld_is_a_node_object_per_line_with_lexical_forms(articles_data_dir:
     assert store_bytes(open_store("oxigraph"), "jsonld") == b"[]\n"
 
 
-def test_project_graph_turtle_counts_with_rapper(
-    default_store: Store, tmp_path: Path, rapper: str
-) -> None:
-    out = tmp_path / "kgraph.ttl"
-    out.write_bytes(store_bytes(default_store, "turtle"))
-    proc = subprocess.run([rapper, "-i", "turtle", "-c", str(out)], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert f"returned {len(default_store)} triples" in proc.stderr
-
-
 def test_load_order_does_not_change_the_bytes() -> None:
     """The project's files loaded forwards and backwards (other blank node labels, other insertion
     order) give the same Turtle and N-Triples (and so the same order for every syntax: the
@@ -177,24 +179,19 @@ def test_load_order_does_not_change_the_bytes() -> None:
 
 
 def test_folder_store_writes_the_memory_stores_bytes(
-    articles_data_dir: Path, tmp_path: Path
+    articles_files: list[Path], articles_store: Store, tmp_path: Path
 ) -> None:
     """A folder store loaded backwards writes the bytes an in-memory store loaded forwards does,
     in every syntax."""
-    settings = replace(Settings.from_env(), data_dir=articles_data_dir)
-    files = project_files(settings)
-    memory = filled(open_store("oxigraph"), files)
-    folder = filled(OxigraphStore(tmp_path / "store", writable=True), files[::-1])
+    folder = filled(OxigraphStore(tmp_path / "store", writable=True), articles_files[::-1])
     for fmt in EVERY:
-        assert store_bytes(folder, fmt) == store_bytes(memory, fmt), fmt
+        assert store_bytes(folder, fmt) == store_bytes(articles_store, fmt), fmt
 
 
-def test_turtle_groups_subjects_under_sorted_prefixes(articles_data_dir: Path) -> None:
+def test_turtle_groups_subjects_under_sorted_prefixes(articles_store: Store) -> None:
     """Each subject's triples come together (one statement, joined by ';'), subjects in the order
     of their N-Triples text, after the project's prefixes sorted by name."""
-    settings = replace(Settings.from_env(), data_dir=articles_data_dir)
-    store = filled(open_store("oxigraph"), project_files(settings))
-    text = store_bytes(store, "turtle").decode("utf-8")
+    text = store_bytes(articles_store, "turtle").decode("utf-8")
     lines = text.splitlines()
     prefixes = [line for line in lines if line.startswith("@prefix ")]
     assert prefixes == sorted(prefixes) and "@prefix kg: " in text

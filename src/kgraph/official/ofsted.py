@@ -446,3 +446,5 @@ def describe_inspection(
         triples.add(judgement, str(KG.judgementArea), node(f"judgement-area/{area}"))
         triples.add(judgement, str(KG.grade), node(GRADES[grade]))
         raw.cite(triples, judgement, inspection.locator)
+        if area == "overall-effectiveness":
+            triples.add(iri, str(KG.overallGrade), node(GRADES[grade]))

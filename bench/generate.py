@@ -658,13 +658,14 @@ class Generator:
                         f"-{part}",
                         holder=node,
                     )
+                overall = rng.choice(grades)
+                if scripted:
+                    overall = "outstanding" if number else "inadequate"
+                fact.append((iri(node), KG + "overallGrade", iri(f"grade/{overall}")))
                 self.cite(fact, node, source, f"an Ofsted inspection of {name} in {year}")
                 yield fact
                 if index == 0 and "inspection" not in self.sample:
                     self.sample["inspection"] = ID + node
-                overall = rng.choice(grades)
-                if scripted:
-                    overall = "outstanding" if number else "inadequate"
                 for area in areas:
                     judgement = f"judgement/{node.removeprefix('inspection/')}-{area}"
                     grade = overall if area == "overall-effectiveness" else rng.choice(grades)

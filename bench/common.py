@@ -11,6 +11,7 @@ project's files change.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -73,6 +74,17 @@ def size_label(n: int) -> str:
 
 def sizes_arg(text: str) -> list[int]:
     return [parse_size(part) for part in text.split(",") if part.strip()]
+
+
+def names_arg(
+    parser: argparse.ArgumentParser, text: str, known: Sequence[str], what: str
+) -> list[str]:
+    """A comma-separated subset of known, in the order given; a name not in it is a usage error."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        parser.error(f"unknown {what}: {', '.join(unknown)}")
+    return names
 
 
 # ---------------------------------------------------------------- the bench graph

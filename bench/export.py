@@ -366,11 +366,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(child(args.child, args.syntax, args.graph, args.seed, files)), flush=True)
         return 0
     args.rounds = max(1, args.rounds)
-    contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
-    syntaxes = [s.strip() for s in args.syntaxes.split(",") if s.strip()]
-    unknown = sorted(set(contenders) - set(CONTENDERS)) + sorted(set(syntaxes) - set(SYNTAXES))
-    if unknown:
-        parser.error(f"unknown contenders or syntaxes: {', '.join(unknown)}")
+    contenders = common.names_arg(parser, args.contenders, CONTENDERS, "contenders")
+    syntaxes = common.names_arg(parser, args.syntaxes, SYNTAXES, "syntaxes")
     common.print_machine()
     history: dict = {}
     ok = True

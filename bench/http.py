@@ -533,10 +533,7 @@ def main(argv: list[str] | None = None) -> int:
         help="largest size rdflib-endpoint is started at (default 100k)",
     )
     args = parser.parse_args(argv)
-    names = [n.strip() for n in args.servers.split(",") if n.strip()]
-    unknown = sorted(set(names) - set(SERVERS))
-    if unknown:
-        parser.error(f"unknown servers: {', '.join(unknown)}")
+    names = common.names_arg(parser, args.servers, SERVERS, "servers")
     args.rounds = max(1, args.rounds)
     common.print_machine()
     for triples in common.sizes_arg(args.sizes):

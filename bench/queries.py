@@ -255,10 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         "of the size, would pass this many seconds (default 20)",
     )
     args = parser.parse_args(argv)
-    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
-    unknown = sorted(set(kinds) - set(KINDS))
-    if unknown:
-        parser.error(f"unknown kinds: {', '.join(unknown)}")
+    kinds = common.names_arg(parser, args.kinds, KINDS, "kinds")
     common.print_machine()
     history: dict = {}
     for triples in common.sizes_arg(args.sizes):

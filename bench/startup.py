@@ -265,10 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(child(args.child, args.triples, args.seed)), flush=True)
         return 0
-    contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
-    unknown = sorted(set(contenders) - set(CONTENDERS))
-    if unknown:
-        parser.error(f"unknown contenders: {', '.join(unknown)}")
+    contenders = common.names_arg(parser, args.contenders, CONTENDERS, "contenders")
     common.print_machine()
     for triples in common.sizes_arg(args.sizes):
         run_size(
